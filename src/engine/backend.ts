@@ -1,0 +1,92 @@
+// Backend selection: --backend auto|tensorflow|wasm|cpu. `auto` takes the fastest that loads here
+// and records why each better one was not taken, so every run can say what it trained on.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+export interface BackendInfo {
+  /** What was asked for. */
+  requested: BackendChoice;
+  /** tfjs backend name in use: 'tensorflow' | 'wasm' | 'cpu'. */
+  name: string;
+  /** Human label, e.g. "tensorflow (GPU, tfjs-node-gpu)" or "wasm (1 thread)". */
+  label: string;
+  /** For auto: why each better backend was not taken. */
+  skipped: string[];
+}
+
+/** A user-facing failure to get the backend that was explicitly requested. */
+export class BackendUnavailableError extends Error {}
+
+let current: BackendInfo | undefined;
+
+export function activeBackend(): BackendInfo | undefined {
+  return current;
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0];
+}
+
+/** Loads a tfjs-node package; it registers the 'tensorflow' backend as a side effect. */
+function tryTensorflow(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): string | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require(pkg);
+    return undefined;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'MODULE_NOT_FOUND') return `${pkg} is not installed (optional dependency; its install needs libtensorflow)`;
+    return `${pkg} failed to load: ${firstLine(err)}`;
+  }
+}
+
+async function use(name: string): Promise<boolean> {
+  try {
+    return await tf.setBackend(name);
+  } catch {
+    return false;
+  }
+}
+
+export async function selectBackend(requested: BackendChoice): Promise<BackendInfo> {
+  const skipped: string[] = [];
+  if (requested === 'tensorflow' || requested === 'auto') {
+    let reason = tryTensorflow('@tensorflow/tfjs-node-gpu');
+    let label = 'tensorflow (tfjs-node-gpu)';
+    if (reason) {
+      skipped.push(reason);
+      reason = tryTensorflow('@tensorflow/tfjs-node');
+      label = 'tensorflow (tfjs-node, CPU)';
+    }
+    if (!reason && (await use('tensorflow'))) {
+      current = { requested, name: 'tensorflow', label, skipped };
+      return current;
+    }
+    if (reason) skipped.push(reason);
+    else skipped.push('the tensorflow backend did not initialise');
+    if (requested === 'tensorflow') {
+      throw new BackendUnavailableError(`backend "tensorflow" is not available here: ${skipped.join('; ')}`);
+    }
+  }
+  if (requested === 'wasm' || requested === 'auto') {
+    if (await use('wasm')) {
+      current = { requested, name: 'wasm', label: 'wasm (1 thread)', skipped };
+      return current;
+    }
+    skipped.push('the wasm backend did not initialise');
+    if (requested === 'wasm') throw new BackendUnavailableError('backend "wasm" failed to initialise');
+  }
+  if (!(await use('cpu'))) throw new BackendUnavailableError('backend "cpu" failed to initialise');
+  current = { requested, name: 'cpu', label: 'cpu (pure JavaScript, reference only: slow)', skipped };
+  return current;
+}
+
+/** One line for logs: "backend: wasm (1 thread) [auto: tfjs-node-gpu is not installed ...]". */
+export function describeBackend(info: BackendInfo): string {
+  const why = info.requested === 'auto' && info.skipped.length > 0 ? ` [auto; not taken: ${info.skipped.join('; ')}]` : '';
+  return `backend: ${info.label}${why}`;
+}
