@@ -22,8 +22,8 @@ export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, args: Conv2DArgs): t
     : args.pad;
   const groups = args.groups ?? 1;
   if (groups === 1) return tf.conv2d(x, filter, strides, pad);
-  const xs = tf.split(x, groups, 3);
-  const ws = tf.split(filter, groups, 3);
+  const xs = tf.split(x, groups, 3) as tf.Tensor4D[];
+  const ws = tf.split(filter, groups, 3) as tf.Tensor4D[];
   return tf.concat(xs.map((xi, i) => tf.conv2d(xi, ws[i], strides, pad)), 3);
 }
 
@@ -82,5 +82,5 @@ export function globalAvgPool(x: tf.Tensor4D): tf.Tensor2D {
 /** x: [B, in], weight: [in, out], bias: [out]. */
 export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
   const y = tf.matMul(x, weight);
-  return bias ? tf.add(y, bias) : y;
+  return bias ? (tf.add(y, bias) as tf.Tensor2D) : y;
 }
