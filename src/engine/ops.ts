@@ -81,6 +81,6 @@ export function globalAvgPool(x: tf.Tensor4D): tf.Tensor2D {
 
 /** x: [B, in], weight: [in, out], bias: [out]. */
 export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
-  const y = tf.matMul(x, weight);
+  const y: tf.Tensor2D = tf.matMul(x, weight);
   return bias ? tf.add<tf.Tensor2D>(y, bias) : y;
 }
