@@ -1,0 +1,108 @@
+// The experiment config: one zod schema that is both the validation and the TypeScript type
+// (ExperimentConfig = z.output<typeof experimentSchema>). Defaults live here, in one place.
+// Objects are strict: an unknown key is an error (with the closest valid key suggested).
+import { z } from 'zod';
+import { BACKEND_CHOICES } from '../engine/backend';
+
+const positiveInt = (what: string) => z.number({ error: `expected ${what} (a positive integer)` }).int({ error: `expected ${what} (a positive integer)` }).min(1, { error: `expected ${what} (a positive integer)` });
+
+export const METHOD_NAMES = ['baseline', 'mixup', 'cutmix', 'gridmix'] as const;
+
+/** Grid size N of GridMix: a positive integer, or "random" (one N per batch from gridChoices). */
+const gridSchema = z.union([z.number().int().min(1), z.literal('random')], {
+  error: 'expected a positive integer grid size N or "random"',
+});
+
+export const datasetSchema = z.strictObject({
+  /** Registry name: fashion-mnist, fashion-mnist-mini, cifar10, cifar100, tiny-imagenet, imagenet, cub200. */
+  name: z.string().min(1),
+  /** Where the files are; when absent the reader looks in its usual places (gridmix data list). */
+  root: z.string().min(1).optional(),
+  /** Class-balanced, seeded subsets for quick runs. */
+  trainLimit: positiveInt('a number of images').optional(),
+  testLimit: positiveInt('a number of images').optional(),
+  /** Standard augmentation (random crop with padding + horizontal flip) of training batches. */
+  augment: z.boolean().default(true),
+});
+
+export const backboneSchema = z.strictObject({
+  /** Registry name, e.g. resnet20, vgg19_bn, resnet50, wrn28_4, resnext50_32x4d. */
+  name: z.string().min(1),
+});
+
+export const methodSchema = z
+  .strictObject({
+    name: z.enum(METHOD_NAMES, { error: `expected one of: ${METHOD_NAMES.join(', ')}` }),
+    /** MixUp / CutMix: lambda ~ Beta(alpha, alpha). */
+    alpha: z.number().gt(0, { error: 'expected alpha > 0' }).default(1.0),
+    /** GridMix grid size N (paper default 4), or "random". */
+    grid: gridSchema.default(4),
+    /** The set "random" draws N from, once per batch (Table 4's "Random" column). */
+    gridChoices: z.array(z.number().int().min(1)).min(1).default([2, 4, 8]),
+    /** GridMix: probability that a cell keeps image A (paper default 0.8). */
+    p: z.number({ error: 'expected a number in (0, 1]' }).gt(0, { error: 'expected a number in (0, 1]' }).lte(1, { error: 'expected a number in (0, 1]' }).default(0.8),
+    /** GridMix: weight of the local loss, Eq. (4) (paper default 0.15); 0 = "GridMix wo. Eq. (4)". */
+    gamma: z.number({ error: 'expected a number >= 0' }).min(0, { error: 'expected a number >= 0' }).default(0.15),
+    /** Eq. (4) sums the cell losses; "mean" averages them instead (not the paper's). */
+    localReduction: z.enum(['sum', 'mean']).default('sum'),
+  });
+
+export const optimizerSchema = z.strictObject({
+  lr: z.number().gt(0, { error: 'expected a learning rate > 0' }).default(0.1),
+  momentum: z.number().min(0).lt(1).default(0.9),
+  nesterov: z.boolean().default(false),
+  weightDecay: z.number().min(0).default(5e-4),
+  /** Also decay batch-norm and bias parameters (off by default, as in most modern recipes). */
+  decayNormAndBias: z.boolean().default(false),
+});
+
+export const scheduleSchema = z.strictObject({
+  type: z.enum(['step', 'cosine', 'constant']).default('step'),
+  /** step: epochs at which lr is multiplied by factor. */
+  milestones: z.array(z.number().int().min(1)).default([]),
+  factor: z.number().gt(0).lte(1).default(0.1),
+  /** Linear warm-up from lr/warmupEpochs-scale to lr over the first epochs. */
+  warmupEpochs: z.number().int().min(0).default(0),
+});
+
+export const trainingSchema = z.strictObject({
+  epochs: positiveInt('a number of epochs'),
+  batchSize: positiveInt('a batch size').default(128),
+  evalBatchSize: positiveInt('a batch size').default(256),
+  optimizer: optimizerSchema.prefault({}),
+  schedule: scheduleSchema.prefault({}),
+});
+
+/** ablate: values to sweep; each combination is one run. */
+export const sweepSchema = z.strictObject({
+  grid: z.array(gridSchema).min(1).optional(),
+  p: z.array(z.number().gt(0).lte(1)).min(1).optional(),
+  gamma: z.array(z.number().min(0)).min(1).optional(),
+  method: z.array(z.enum(METHOD_NAMES)).min(1).optional(),
+});
+
+export const experimentSchema = z.strictObject({
+  /** Experiment name: the folder under results/. */
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: 'expected a name of letters, digits, ".", "_" or "-"' }),
+  seed: z.number().int().min(0).default(0),
+  /** Run the same config once per seed (the report shows mean ± std). */
+  seeds: z.array(z.number().int().min(0)).min(1).optional(),
+  backend: z.enum(BACKEND_CHOICES, { error: `expected one of: ${BACKEND_CHOICES.join(', ')}` }).default('auto'),
+  dataset: datasetSchema,
+  backbone: backboneSchema,
+  method: methodSchema,
+  training: trainingSchema,
+  /** The experiment's folder (default results/<name>); each run goes to <output>/<run>/. */
+  output: z.string().min(1).optional(),
+  sweep: sweepSchema.optional(),
+});
+
+export type ExperimentConfig = z.output<typeof experimentSchema>;
+export type MethodConfig = ExperimentConfig['method'];
+export type DatasetConfig = ExperimentConfig['dataset'];
+export type TrainingConfig = ExperimentConfig['training'];
+
+/** Where the experiment's runs go: `output`, else results/<name>. */
+export function experimentDir(config: ExperimentConfig): string {
+  return config.output ?? `results/${config.name}`;
+}
