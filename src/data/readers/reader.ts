@@ -1,0 +1,41 @@
+// The one interface every dataset reader implements, and the failure it reports when data is missing.
+import { UserError } from '../../cli/errors';
+import type { Dataset } from '../dataset';
+import type { DatasetConfig } from '../dataset-config';
+
+/** What `gridmix data verify` found. */
+export interface VerifyReport {
+  folder: string;
+  ok: boolean;
+  /** One line per check, e.g. "train: 50000 images (expected 50000) ok". */
+  lines: string[];
+}
+
+export interface DatasetReader {
+  readonly name: string;
+  /** One line for `gridmix data list`. */
+  readonly summary: string;
+  /** How to get the data, one line (download command, URL or licence note). */
+  readonly howToGet: string;
+  /** Folders searched, in order. */
+  searchFolders(config: DatasetConfig): string[];
+  /** The folder holding the data, or undefined when it is nowhere. */
+  locate(config: DatasetConfig): string | undefined;
+  /** Reads both splits into memory (limits applied, per-channel statistics of the training split). */
+  load(config: DatasetConfig): Promise<Dataset>;
+  /** Checks counts (and checksums where known) without training on the data. */
+  verify(config: DatasetConfig): Promise<VerifyReport>;
+}
+
+/** The UserError for a dataset found nowhere: every folder looked in and how to get it. */
+export function missingDatasetError(reader: DatasetReader, config: DatasetConfig): UserError {
+  const looked = reader.searchFolders(config).join(', ');
+  return new UserError(`dataset "${reader.name}" not found; looked in: ${looked}. ${reader.howToGet}`);
+}
+
+/** The data folder, or the missing-dataset UserError. */
+export function requireFolder(reader: DatasetReader, config: DatasetConfig): string {
+  const folder = reader.locate(config);
+  if (!folder) throw missingDatasetError(reader, config);
+  return folder;
+}
