@@ -30,11 +30,11 @@ function readYamlFile(file: string): Raw {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(`cannot read config ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
-  const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = YAML.parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const line = e.linePos?.[0] ? ` line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
-    throw new UserError(`YAML syntax error in ${file}${line}: ${e.message.split('\n')[0]}`);
+    throw new UserError(`YAML syntax error in ${file}${line}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
   }
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) return {};

@@ -9,8 +9,9 @@ const positiveInt = (what: string) => z.number({ error: `expected ${what} (a pos
 export const METHOD_NAMES = ['baseline', 'mixup', 'cutmix', 'gridmix'] as const;
 
 /** Grid size N of GridMix: a positive integer, or "random" (one N per batch from gridChoices). */
-const gridSchema = z.union([z.number().int().min(1), z.literal('random')], {
-  error: 'expected a positive integer grid size N or "random"',
+const GRID_ERROR = 'expected a positive integer grid size N or "random"';
+const gridSchema = z.union([z.number().int({ error: GRID_ERROR }).min(1, { error: GRID_ERROR }), z.literal('random')], {
+  error: GRID_ERROR,
 });
 
 export const datasetSchema = z.strictObject({

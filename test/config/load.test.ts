@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadConfig } from '../../src/config/load';
+import { UserError } from '../../src/cli/errors';
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'gridmix-config-'));
+}
+
+const BASE = `
+name: base
+dataset: { name: fashion-mnist-mini }
+backbone: { name: resnet20 }
+method: { name: gridmix }
+training: { epochs: 3, batchSize: 32, optimizer: { lr: 0.05 } }
+`;
+
+function expectUserError(fn: () => unknown, pattern: RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof UserError, `expected a UserError, got ${String(err)}`);
+    assert.match(err.message, pattern);
+    assert.ok(!err.message.includes('\n'), 'the message is one line');
+    return true;
+  });
+}
+
+test('defaults are filled in and the paper defaults hold', () => {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, 'base.yaml'), BASE);
+  const config = loadConfig(path.join(dir, 'base.yaml'));
+  assert.equal(config.method.grid, 4);
+  assert.equal(config.method.p, 0.8);
+  assert.equal(config.method.gamma, 0.15);
+  assert.equal(config.training.optimizer.lr, 0.05);
+  assert.equal(config.training.optimizer.momentum, 0.9);
+  assert.equal(config.backend, 'auto');
+});
+
+test('extends merges objects and the child wins; overrides win over both', () => {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, 'base.yaml'), BASE);
+  fs.mkdirSync(path.join(dir, 'sub'));
+  fs.writeFileSync(path.join(dir, 'sub', 'child.yaml'), 'extends: ../base.yaml\nname: child\nmethod: { p: 0.5, grid: random }\n');
+  const config = loadConfig(path.join(dir, 'sub', 'child.yaml'), { epochs: 7, seed: 3, backend: 'cpu', out: '/tmp/x' });
+  assert.equal(config.name, 'child');
+  assert.equal(config.method.name, 'gridmix');
+  assert.equal(config.method.p, 0.5);
+  assert.equal(config.method.grid, 'random');
+  assert.equal(config.training.batchSize, 32);
+  assert.equal(config.training.epochs, 7);
+  assert.equal(config.seed, 3);
+  assert.equal(config.backend, 'cpu');
+  assert.equal(config.output, '/tmp/x');
+});
+
+test('bad configs give one line naming the key, the value and what is allowed', () => {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, 'base.yaml'), BASE);
+  const cases: [string, RegExp][] = [
+    ['method: { p: 1.5 }', /method\.p: got 1\.5; expected a number in \(0, 1\]/],
+    ['method: { p: 0 }', /method\.p: got 0; expected a number in \(0, 1\]/],
+    ['method: { gamma: -1 }', /method\.gamma: got -1; expected a number >= 0/],
+    ['method: { grid: 0 }', /method\.grid: got 0; expected a positive integer grid size N or "random"/],
+    ['method: { name: fancymix }', /method\.name: got "fancymix"; expected one of: baseline, mixup, cutmix, gridmix/],
+    ['training: { epochs: 2.5 }', /training\.epochs: got 2\.5; expected a number of epochs \(a positive integer\)/],
+    ['training: { batchSize: 0 }', /training\.batchSize: got 0; expected a batch size/],
+    ['trainng: { epochs: 2 }', /trainng: unknown key; did you mean "training"\?/],
+    ['method: { gama: 0.1 }', /method\.gama: unknown key; did you mean "gamma"\?/],
+    ['backend: gpu', /backend: got "gpu"; expected one of: auto, tensorflow, wasm, cpu/],
+  ];
+  for (const [patch, pattern] of cases) {
+    const file = path.join(dir, 'bad.yaml');
+    fs.writeFileSync(file, `extends: base.yaml\n${patch}\n`);
+    expectUserError(() => loadConfig(file), pattern);
+  }
+});
+
+test('a missing required section is named', () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'x.yaml');
+  fs.writeFileSync(file, 'name: x\ndataset: { name: cifar10 }\nbackbone: { name: resnet20 }\nmethod: { name: mixup }\n');
+  expectUserError(() => loadConfig(file), /training: missing \(required\)/);
+});
+
+test('YAML syntax errors give the line number', () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'broken.yaml');
+  fs.writeFileSync(file, 'name: x\nmethod:\n  name: [gridmix\n  p: 0.8\n');
+  expectUserError(() => loadConfig(file), /YAML syntax error in .*broken\.yaml line \d+/);
+});
+
+test('an extends cycle is refused, naming the chain', () => {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, 'a.yaml'), 'extends: b.yaml\n');
+  fs.writeFileSync(path.join(dir, 'b.yaml'), 'extends: a.yaml\n');
+  expectUserError(() => loadConfig(path.join(dir, 'a.yaml')), /extends cycle: .*a\.yaml -> .*b\.yaml -> .*a\.yaml/);
+});
+
+test('a missing config file is a clear error', () => {
+  expectUserError(() => loadConfig('/nonexistent/x.yaml'), /cannot read config \/nonexistent\/x\.yaml: no such file/);
+});
