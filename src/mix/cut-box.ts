@@ -1,0 +1,44 @@
+// Pure CutMix box geometry, following the CutMix reference code (clovaai/CutMix-PyTorch, rand_bbox):
+// the cut side is floor(side * sqrt(1 - lambda)), the centre is a uniform pixel, the box extends
+// floor(cut / 2) either side of it and is clipped to the image. Clipping shrinks the box, which is
+// why lambda is corrected afterwards to the area actually cut.
+import type { Rng } from '../engine/rng';
+import type { CutBox } from './mix-method';
+
+/** A box of area about (1 - lambda) * height * width, centred on a uniform pixel, clipped to the image. */
+export function sampleCutBox(rng: Rng, lambda: number, height: number, width: number): CutBox {
+  const cutRatio = Math.sqrt(1 - lambda);
+  const halfW = Math.floor(Math.floor(width * cutRatio) / 2);
+  const halfH = Math.floor(Math.floor(height * cutRatio) / 2);
+  const cx = rng.int(width);
+  const cy = rng.int(height);
+  return {
+    x0: clamp(cx - halfW, 0, width),
+    y0: clamp(cy - halfH, 0, height),
+    x1: clamp(cx + halfW, 0, width),
+    y1: clamp(cy + halfH, 0, height),
+  };
+}
+
+export function boxArea(box: CutBox): number {
+  return (box.x1 - box.x0) * (box.y1 - box.y0);
+}
+
+/** The share of image A left once the box is pasted from B: 1 - box area / image area. */
+export function lambdaOutsideBox(box: CutBox, height: number, width: number): number {
+  return 1 - boxArea(box) / (height * width);
+}
+
+/** Per sample, 1 where the row (or column) index lies inside that sample's box: B x size, row-major. */
+export function insideFlags(boxes: readonly CutBox[], size: number, axis: 'rows' | 'columns'): Float32Array {
+  const flags = new Float32Array(boxes.length * size);
+  boxes.forEach((box, i) => {
+    const [lo, hi] = axis === 'rows' ? [box.y0, box.y1] : [box.x0, box.x1];
+    flags.fill(1, i * size + lo, i * size + hi);
+  });
+  return flags;
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, v));
+}
