@@ -1,7 +1,6 @@
 // The IDX format of (Fashion-)MNIST: a 4-byte magic (0, 0, element type, rank), one big-endian
 // uint32 size per dimension, then the elements row-major. Only uint8 elements are needed here.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { UserError } from '../cli/errors';
 
@@ -43,7 +42,7 @@ export function readIdxGz(file: string, expectedRank: number): IdxArray {
     const reason = err instanceof Error ? err.message : String(err);
     throw new UserError(`${file}: not a complete gzip file (${reason}); expected a gzip-compressed IDX file`);
   }
-  return parseIdx(bytes, path.basename(file), expectedRank);
+  return parseIdx(bytes, file, expectedRank);
 }
 
 /** Encodes a uint8 array as IDX (for the mini dataset script and the tests). */

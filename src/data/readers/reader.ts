@@ -39,3 +39,19 @@ export function requireFolder(reader: DatasetReader, config: DatasetConfig): str
   if (!folder) throw missingDatasetError(reader, config);
   return folder;
 }
+
+/** The verify report of a dataset whose only checks are its split sizes. */
+export function countReport(
+  folder: string,
+  found: { train: number; test: number },
+  expected: { train: number; test: number },
+): VerifyReport {
+  const lines: string[] = [];
+  let ok = true;
+  for (const split of ['train', 'test'] as const) {
+    const good = found[split] === expected[split];
+    ok &&= good;
+    lines.push(`${split}: ${found[split]} images (expected ${expected[split]}) ${good ? 'ok' : 'WRONG'}`);
+  }
+  return { folder, ok, lines };
+}

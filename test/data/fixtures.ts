@@ -1,0 +1,67 @@
+// Small files in the datasets' real on-disk formats, written by the tests into temp folders.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { encodeIdxGz } from '../../src/data/idx';
+
+/** A fresh temp folder, removed when the test process exits. */
+export function tempFolder(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `gridmix-${prefix}-`));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Points the user cache at a temp folder so no test reads or writes ~/.cache/gridmix. */
+export function isolateUserCache(): string {
+  const dir = tempFolder('cache');
+  process.env.GRIDMIX_CACHE = dir;
+  return dir;
+}
+
+/** A recognisable pixel value for (image, y, x, channel). */
+export function pixelValue(image: number, y: number, x: number, c: number): number {
+  return (image * 31 + y * 7 + x * 3 + c * 50) % 256;
+}
+
+/** The four Fashion-MNIST IDX .gz files with `labels.length` 28x28 images per split. */
+export function writeFashionMnist(dir: string, trainLabels: number[], testLabels: number[]): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const write = (prefix: string, labels: number[]) => {
+    const images = new Uint8Array(labels.length * 784);
+    for (let i = 0; i < labels.length; i++) {
+      for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) images[i * 784 + y * 28 + x] = pixelValue(i, y, x, 0);
+    }
+    fs.writeFileSync(path.join(dir, `${prefix}-images-idx3-ubyte.gz`), encodeIdxGz([labels.length, 28, 28], images));
+    fs.writeFileSync(path.join(dir, `${prefix}-labels-idx1-ubyte.gz`), encodeIdxGz([labels.length], Uint8Array.from(labels)));
+  };
+  write('train', trainLabels);
+  write('t10k', testLabels);
+}
+
+/** CIFAR binary records: `labelBytes` label bytes each, then the CHW planes of pixelValue. */
+export function cifarRecords(labels: number[][]): Buffer {
+  const recordBytes = labels[0].length + 3072;
+  const out = Buffer.alloc(labels.length * recordBytes);
+  labels.forEach((labelBytes, i) => {
+    const r = i * recordBytes;
+    labelBytes.forEach((b, k) => (out[r + k] = b));
+    for (let c = 0; c < 3; c++) {
+      for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) out[r + labelBytes.length + c * 1024 + y * 32 + x] = pixelValue(i, y, x, c);
+    }
+  });
+  return out;
+}
+
+/** A JPEG of one flat colour (flat so lossy compression keeps it within a few levels). */
+export async function writeJpeg(file: string, width: number, height: number, rgb: [number, number, number]): Promise<void> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
+    .jpeg({ quality: 95 })
+    .toFile(file);
+}
+
+/** A distinct flat colour per class. */
+export function classColour(label: number): [number, number, number] {
+  return [(label * 60 + 20) % 256, (label * 100 + 40) % 256, (label * 150 + 90) % 256];
+}
