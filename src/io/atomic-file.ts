@@ -50,7 +50,11 @@ export function writeFileAtomic(target: string, data: string | Uint8Array | read
     fsyncDir(dir);
   } catch (err) {
     if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(temp, { force: true });
+    try {
+      fs.rmSync(temp, { force: true });
+    } catch {
+      // the folder itself is unusable; nothing was left in it
+    }
     throw explainWriteError(err, target);
   }
 }

@@ -1,0 +1,59 @@
+// One process per run folder. The lock file holds the owner's pid and host; a lock whose owner is
+// dead (same host, pid gone) is taken over, so a kill -9 never locks a run forever.
+// Why not an mtime-refreshing lock (proper-lockfile): a single training step of a large model on
+// the wasm backend blocks the event loop for longer than any sensible staleness window.
+import * as fs from 'fs';
+import * as os from 'os';
+import { UserError } from '../cli/errors';
+import { explainWriteError } from './atomic-file';
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  started: string;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readOwner(file: string): LockOwner | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as LockOwner;
+  } catch {
+    return undefined; // half-written or vanished: treat as stale
+  }
+}
+
+/** Takes the lock or throws a UserError naming the holder. Returns the release function. */
+export function acquireRunLock(file: string, what: string): () => void {
+  const me: LockOwner = { pid: process.pid, host: os.hostname(), started: new Date().toISOString() };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      fs.writeFileSync(file, JSON.stringify(me), { flag: 'wx' });
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        const owner = readOwner(file);
+        if (owner && owner.pid === me.pid && owner.host === me.host) fs.rmSync(file, { force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw explainWriteError(err, file);
+    }
+    const owner = readOwner(file);
+    if (owner && owner.host === me.host && isAlive(owner.pid) && owner.pid !== me.pid) {
+      throw new UserError(`${what} is in use by another gridmix process (pid ${owner.pid}, since ${owner.started}); lock file ${file}`);
+    }
+    if (owner && owner.host !== me.host) {
+      throw new UserError(`${what} is locked by gridmix on host ${owner.host} (pid ${owner.pid}); if that process is gone, delete ${file}`);
+    }
+    fs.rmSync(file, { force: true }); // stale: its owner died
+  }
+  throw new UserError(`could not take the lock ${file}`);
+}

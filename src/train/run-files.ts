@@ -1,0 +1,83 @@
+// The files of one run (the results layout is a contract: tools outside gridmix read it).
+//   <run>/config.yaml  metrics.csv  summary.json  checkpoint/last.ckpt  samples.png
+import * as path from 'path';
+import { createObjectCsvStringifier } from 'csv-writer';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-file';
+
+export interface MetricsRow {
+  epoch: number;
+  lr: number;
+  train_loss: number;
+  train_acc: number;
+  test_top1: number;
+  test_top5: number;
+  seconds: number;
+}
+
+export interface Summary {
+  dataset: string;
+  backbone: string;
+  method: string;
+  grid: number | 'random' | null;
+  p: number | null;
+  gamma: number | null;
+  epochs: number;
+  seed: number;
+  backend: string;
+  top1: number | null;
+  top5: number | null;
+  best_top1: number | null;
+  last_top1: number | null;
+  /** Median of the last 10 epochs' test top-1, as mixup benchmarks report. */
+  median_last10_top1: number | null;
+  /** train_acc in metrics.csv is measured against each mixed sample's dominant label. */
+  train_acc_measure: 'dominant label of the mixed sample';
+  train_seconds: number;
+  images_per_second: number;
+  parameters: number;
+  git_commit: string | null;
+  finished: boolean;
+}
+
+export function runPaths(runDir: string) {
+  return {
+    config: path.join(runDir, 'config.yaml'),
+    metrics: path.join(runDir, 'metrics.csv'),
+    summary: path.join(runDir, 'summary.json'),
+    checkpointDir: path.join(runDir, 'checkpoint'),
+    checkpoint: path.join(runDir, 'checkpoint', 'last.ckpt'),
+    samples: path.join(runDir, 'samples.png'),
+    lock: path.join(runDir, '.lock'),
+  };
+}
+
+const METRIC_COLUMNS: (keyof MetricsRow)[] = ['epoch', 'lr', 'train_loss', 'train_acc', 'test_top1', 'test_top5', 'seconds'];
+
+/** Rounding as in the paper's tables: accuracies in % with two decimals. */
+function roundRow(row: MetricsRow): Record<string, number> {
+  return {
+    epoch: row.epoch,
+    lr: Number(row.lr.toPrecision(6)),
+    train_loss: Number(row.train_loss.toFixed(6)),
+    train_acc: Number(row.train_acc.toFixed(2)),
+    test_top1: Number(row.test_top1.toFixed(2)),
+    test_top5: Number(row.test_top5.toFixed(2)),
+    seconds: Number(row.seconds.toFixed(2)),
+  };
+}
+
+/** Rewrites metrics.csv whole (atomically) from the rows so far, so it always matches the checkpoint. */
+export function writeMetrics(file: string, rows: readonly MetricsRow[]): void {
+  const csv = createObjectCsvStringifier({ header: METRIC_COLUMNS.map((id) => ({ id, title: id })) });
+  writeFileAtomic(file, csv.getHeaderString() + csv.stringifyRecords(rows.map(roundRow)));
+}
+
+export function writeSummary(file: string, summary: Summary): void {
+  writeJsonAtomic(file, summary);
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
