@@ -26,6 +26,7 @@ export function explainWriteError(err: unknown, target: string): Error {
     EPERM: 'permission denied',
     EROFS: 'the filesystem is read-only',
     ENOTDIR: 'a parent of it is not a folder',
+    EEXIST: 'a parent of it is a file, not a folder',
   };
   if (code && reasons[code]) return new UserError(`cannot write ${target}: ${reasons[code]}`);
   return err instanceof Error ? err : new Error(String(err));
