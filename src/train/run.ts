@@ -1,0 +1,263 @@
+// One training run, in the order it happens (nanoGPT-style): set up -> (resume) -> for each epoch:
+// lr -> steps -> evaluate -> metrics, checkpoint, summary -> done. The run folder is locked while
+// it trains; every file in it is written atomically, so an interrupted run resumes exactly.
+import * as fs from 'fs';
+import { UserError } from '../cli/errors';
+import { configToYaml } from '../config/load';
+import type { ExperimentConfig } from '../config/schema';
+import type { Dataset } from '../data/dataset';
+import { DataLoader, type LoaderState } from '../data/loader';
+import { describeBackend, selectBackend } from '../engine/backend';
+import { Rng, type RngState } from '../engine/rng';
+import { writeFileAtomic } from '../io/atomic-file';
+import { acquireRunLock } from '../io/run-lock';
+import { createMixMethod } from '../mix/registry';
+import type { Model } from '../models/model';
+import { readCheckpoint, restoreVariables, saveCheckpoint } from './checkpoint';
+import { evaluate } from './evaluate';
+import { gitCommit } from './git-commit';
+import { Sgd } from './optimizer';
+import { createProgress, type Progress } from './progress';
+import { median, runPaths, writeMetrics, writeSummary, type MetricsRow, type Summary } from './run-files';
+import { saveMixedSamples } from './mixed-samples';
+import { learningRate } from './schedule';
+import { trainStep, type StepContext } from './train-step';
+import { loadTrainingData, buildModel, checkGridFitsImage } from './setup';
+
+export interface RunOptions {
+  config: ExperimentConfig;
+  runDir: string;
+  resume: boolean;
+  force: boolean;
+  /** Where progress goes (tests pass a silent one). */
+  progress?: Progress;
+  /** Where log lines go (default: stdout). */
+  log?: (line: string) => void;
+}
+
+/** Sums of the epoch in progress: carried in mid-epoch checkpoints so a resume is exact. */
+interface EpochTally {
+  lossSum: number;
+  correct: number;
+  count: number;
+  seconds: number;
+}
+
+interface CheckpointMeta {
+  format: 1;
+  backbone: string;
+  numClasses: number;
+  /** Epochs fully done. */
+  epochsDone: number;
+  loader: LoaderState;
+  mixRng: RngState;
+  tally: EpochTally;
+  rows: MetricsRow[];
+  trainSeconds: number;
+  trainImages: number;
+}
+
+export class TrainingDivergedError extends UserError {}
+export class TrainingInterruptedError extends UserError {}
+
+function emptyTally(): EpochTally {
+  return { lossSum: 0, correct: 0, count: 0, seconds: 0 };
+}
+
+/** Refuses to clobber a finished or unfinished run unless told to; --force starts over. */
+function prepareRunDir(runDir: string, resume: boolean, force: boolean): void {
+  const paths = runPaths(runDir);
+  const finished = fs.existsSync(paths.summary) && (JSON.parse(fs.readFileSync(paths.summary, 'utf8')) as Summary).finished;
+  const hasCheckpoint = fs.existsSync(paths.checkpoint);
+  if (force) {
+    for (const file of [paths.metrics, paths.summary, paths.config, paths.samples]) fs.rmSync(file, { force: true });
+    fs.rmSync(paths.checkpointDir, { recursive: true, force: true });
+    return;
+  }
+  if (resume) {
+    if (!hasCheckpoint && !finished) throw new UserError(`--resume: no checkpoint in ${runDir} (nothing to resume; run without --resume)`);
+    return;
+  }
+  if (finished) throw new UserError(`${runDir} holds a finished run; use --force to overwrite it, or --out to train elsewhere`);
+  if (hasCheckpoint) throw new UserError(`${runDir} holds an unfinished run; use --resume to continue it or --force to start over`);
+}
+
+export async function runTraining(options: RunOptions): Promise<Summary> {
+  const { config, runDir } = options;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const paths = runPaths(runDir);
+  fs.mkdirSync(runDir, { recursive: true });
+  const release = acquireRunLock(paths.lock, `run folder ${runDir}`);
+  try {
+    prepareRunDir(runDir, options.resume, options.force);
+    if (options.resume && fs.existsSync(paths.summary)) {
+      const summary = JSON.parse(fs.readFileSync(paths.summary, 'utf8')) as Summary;
+      if (summary.finished) {
+        log(`${runDir}: already finished (top1 ${summary.top1}); nothing to resume`);
+        return summary;
+      }
+    }
+    return await train(options, log);
+  } finally {
+    release();
+  }
+}
+
+async function train(options: RunOptions, log: (line: string) => void): Promise<Summary> {
+  const { config, runDir } = options;
+  const paths = runPaths(runDir);
+  const backend = await selectBackend(config.backend);
+  log(describeBackend(backend));
+
+  const dataset: Dataset = await loadTrainingData(config);
+  checkGridFitsImage(config, dataset);
+  const method = createMixMethod({ method: config.method.name, ...config.method });
+  const model: Model = buildModel(config, dataset, method.needsLocalHead);
+  const optimizer = new Sgd(model.parameters(), config.training.optimizer);
+  const loaderOptions = { batchSize: config.training.batchSize, seed: config.seed, dropLast: false };
+  const parameters = model.parameters().reduce((n, p) => n + p.variable.size, 0);
+  const stateVariables = [...model.parameters(), ...model.buffers(), ...optimizer.state()];
+
+  let loader = new DataLoader(dataset, 'train', loaderOptions);
+  let mixRng = new Rng(config.seed).fork();
+  let rows: MetricsRow[] = [];
+  let tally = emptyTally();
+  let epochsDone = 0;
+  let trainSeconds = 0;
+  let trainImages = 0;
+
+  if (options.resume && fs.existsSync(paths.checkpoint)) {
+    const checkpoint = readCheckpoint<CheckpointMeta>(paths.checkpoint);
+    const meta = checkpoint.meta;
+    if (meta.backbone !== config.backbone.name || meta.numClasses !== dataset.classes.length) {
+      throw new UserError(
+        `checkpoint in ${runDir} is of ${meta.backbone} with ${meta.numClasses} classes, the config asks for ${config.backbone.name} with ${dataset.classes.length}`,
+      );
+    }
+    restoreVariables(checkpoint, stateVariables, paths.checkpoint);
+    loader = DataLoader.fromState(dataset, 'train', loaderOptions, meta.loader);
+    mixRng = Rng.fromState(meta.mixRng);
+    ({ rows, tally, epochsDone, trainSeconds, trainImages } = meta);
+    log(`resuming ${runDir} at epoch ${epochsDone + 1}, image ${meta.loader.position} of the epoch`);
+  }
+  writeFileAtomic(paths.config, configToYaml(config));
+  if (!fs.existsSync(paths.samples)) await saveMixedSamples(paths.samples, config, dataset, method);
+  log(`${config.name}: ${config.method.name} on ${dataset.name} with ${config.backbone.name} (${parameters.toLocaleString('en-US')} parameters), ${config.training.epochs} epochs -> ${runDir}`);
+
+  const ctx: StepContext = {
+    model,
+    method,
+    optimizer,
+    numClasses: dataset.classes.length,
+    localReduction: config.method.localReduction === 'mean' ? 'mean-over-cells' : 'sum-over-cells',
+    rng: mixRng,
+  };
+  const progress = options.progress ?? createProgress();
+  const epochs = config.training.epochs;
+  const iterations = loader.batchesPerEpoch;
+
+  const summaryOf = (finished: boolean): Summary => {
+    const top1s = rows.map((r) => r.test_top1);
+    const last = rows.at(-1);
+    return {
+      dataset: dataset.name,
+      backbone: config.backbone.name,
+      method: config.method.name,
+      grid: config.method.name === 'gridmix' ? config.method.grid : null,
+      p: config.method.name === 'gridmix' ? config.method.p : null,
+      gamma: config.method.name === 'gridmix' ? config.method.gamma : null,
+      epochs,
+      seed: config.seed,
+      backend: backend.name,
+      top1: last ? round2(last.test_top1) : null,
+      top5: last ? round2(last.test_top5) : null,
+      best_top1: top1s.length ? round2(Math.max(...top1s)) : null,
+      last_top1: last ? round2(last.test_top1) : null,
+      median_last10_top1: top1s.length ? round2(median(top1s.slice(-10))) : null,
+      train_acc_measure: 'dominant label of the mixed sample',
+      train_seconds: round2(trainSeconds),
+      images_per_second: trainSeconds > 0 ? round2(trainImages / trainSeconds) : 0,
+      parameters,
+      git_commit: gitCommit(),
+      finished,
+    };
+  };
+  const checkpointNow = () =>
+    saveCheckpoint<CheckpointMeta>(
+      paths.checkpoint,
+      {
+        format: 1, backbone: config.backbone.name, numClasses: dataset.classes.length, epochsDone,
+        loader: loader.getState(), mixRng: mixRng.getState(), tally, rows, trainSeconds, trainImages,
+      },
+      stateVariables,
+    );
+
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    for (let epoch = epochsDone; epoch < epochs; epoch++) {
+      const epochStart = Date.now();
+      let step = loader.getState().position === 0 ? 0 : Math.ceil(loader.getState().position / config.training.batchSize);
+      let lr = learningRate(config.training, epoch, step, iterations);
+      for (let batch = loader.nextBatch(); batch; batch = loader.nextBatch()) {
+        lr = learningRate(config.training, epoch, step, iterations);
+        const t0 = Date.now();
+        const result = trainStep(ctx, batch, lr);
+        batch.x.dispose();
+        const seconds = (Date.now() - t0) / 1000;
+        step++;
+        if (!Number.isFinite(result.loss)) {
+          throw new TrainingDivergedError(
+            `loss became ${result.loss} at epoch ${epoch + 1}, step ${step} (lr ${lr.toPrecision(3)}); stopped. ` +
+              `The last good checkpoint is kept in ${paths.checkpointDir}; lower training.optimizer.lr and run with --force`,
+          );
+        }
+        tally.lossSum += result.loss * result.count;
+        tally.correct += result.correct;
+        tally.count += result.count;
+        tally.seconds += seconds;
+        trainSeconds += seconds;
+        trainImages += result.count;
+        progress.step({ epoch: epoch + 1, epochs, iteration: step, iterations, loss: result.loss, imagesPerSecond: result.count / Math.max(seconds, 1e-6) });
+        await new Promise((resolve) => setImmediate(resolve)); // lets Ctrl-C be heard between steps
+        if (interrupted) {
+          checkpointNow();
+          progress.stop();
+          throw new TrainingInterruptedError(
+            `interrupted at epoch ${epoch + 1}, step ${step}; checkpoint written to ${paths.checkpoint}; continue with --resume`,
+          );
+        }
+      }
+      const accuracy = evaluate(model, dataset, config.training.evalBatchSize);
+      const row: MetricsRow = {
+        epoch: epoch + 1, lr, train_loss: tally.lossSum / tally.count, train_acc: (100 * tally.correct) / tally.count,
+        test_top1: accuracy.top1, test_top5: accuracy.top5, seconds: (Date.now() - epochStart) / 1000,
+      };
+      rows.push(row);
+      tally = emptyTally();
+      epochsDone = epoch + 1;
+      writeMetrics(paths.metrics, rows);
+      checkpointNow();
+      writeSummary(paths.summary, summaryOf(epochsDone === epochs));
+      progress.epochDone({ epoch: row.epoch, epochs, lr, trainLoss: row.train_loss, trainAcc: row.train_acc, testTop1: row.test_top1, testTop5: row.test_top5, seconds: row.seconds });
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    progress.stop();
+    model.dispose();
+    optimizer.dispose();
+  }
+  const summary = summaryOf(true);
+  writeSummary(paths.summary, summary);
+  log(`done: test top-1 ${summary.top1}%, top-5 ${summary.top5}% (best top-1 ${summary.best_top1}%), ${summary.images_per_second} images/s -> ${runDir}`);
+  return summary;
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
