@@ -1,0 +1,63 @@
+// Average pooling with PyTorch's numeric padding beside TensorFlow's 'same'/'valid', and PyTorch's
+// AdaptiveAvgPool2d bins. Gradients come from tf: AvgPoolGrad, PadV2 (-> Slice) and BatchMatMul have
+// correct wasm kernels (checked against cpu in test/engine), so no custom gradient is needed here.
+// Max pooling is in max-pool.ts: its wasm gradient kernel is wrong.
+import * as tf from '@tensorflow/tfjs';
+import type { Padding } from './padding';
+
+function padSpatial(x: tf.Tensor4D, pad: number, value: number): tf.Tensor4D {
+  return pad > 0 ? tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]], value) : x;
+}
+
+/**
+ * Average pooling. A numeric pad is zero padding counted in the average (PyTorch's AvgPool2d default,
+ * count_include_pad=True); 'same' averages over the in-image part of each window (TensorFlow).
+ */
+export function avgPool(x: tf.Tensor4D, size: number, strides: number, pad: Padding): tf.Tensor4D {
+  if (typeof pad === 'number') return tf.avgPool(padSpatial(x, pad, 0), size, strides, 'valid');
+  return tf.avgPool(x, size, strides, pad);
+}
+
+/** PyTorch AdaptiveAvgPool2d bin i of n over `size`: rows floor(i*size/n) .. ceil((i+1)*size/n) - 1. */
+export function adaptiveBins(size: number, n: number): Array<[number, number]> {
+  return Array.from({ length: n }, (_, i) => [Math.floor((i * size) / n), Math.ceil(((i + 1) * size) / n)]);
+}
+
+/** [outH*outW, H*W]: row (i, j) averages the pixels of row bin i x column bin j. */
+function adaptivePoolingMatrix(h: number, w: number, outH: number, outW: number): tf.Tensor2D {
+  const values = new Float32Array(outH * outW * h * w);
+  const rowBins = adaptiveBins(h, outH);
+  const colBins = adaptiveBins(w, outW);
+  rowBins.forEach(([r0, r1], i) => {
+    colBins.forEach(([c0, c1], j) => {
+      const weight = 1 / ((r1 - r0) * (c1 - c0));
+      const base = (i * outW + j) * h * w;
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) values[base + r * w + c] = weight;
+    });
+  });
+  return tf.tensor2d(values, [outH * outW, h * w]);
+}
+
+/**
+ * PyTorch's AdaptiveAvgPool2d to outHeight x outWidth. Divisible sizes are one avgPool; otherwise
+ * the bins overlap or differ in size, and the pooling is a product with a constant
+ * [outH*outW, H*W] averaging matrix (small: the last feature map of a backbone).
+ */
+export function adaptiveAvgPool(x: tf.Tensor4D, outHeight: number, outWidth: number): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  if (h % outHeight === 0 && w % outWidth === 0) {
+    const window: [number, number] = [h / outHeight, w / outWidth];
+    return tf.avgPool(x, window, window, 'valid');
+  }
+  return tf.tidy(() => {
+    const pooling = tf.reshape(adaptivePoolingMatrix(h, w, outHeight, outWidth), [1, outHeight * outWidth, h * w]);
+    const pixels = tf.reshape(x, [b, h * w, c]);
+    return tf.reshape(tf.matMul(tf.tile(pooling, [b, 1, 1]) as tf.Tensor3D, pixels), [b, outHeight, outWidth, c]);
+  });
+}
+
+/** Mean over H and W: [B, H, W, C] -> [B, C], as one avgPool (tf.mean over axes 1, 2 transposes first). */
+export function globalAvgPool(x: tf.Tensor4D): tf.Tensor2D {
+  const [b, h, w, c] = x.shape;
+  return tf.reshape(tf.avgPool(x, [h, w], [h, w], 'valid'), [b, c]);
+}
