@@ -1,6 +1,7 @@
 // The model side of the two interfaces every method, backbone and dataset meets at
 // (the other is MixedBatch in src/mix/mix-method.ts).
 import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../engine/rng';
 
 /** What kind of parameter a variable is: weight decay skips 'bias' and 'bn' unless configured. */
 export type ParameterKind = 'weight' | 'bias' | 'bn';
@@ -17,6 +18,8 @@ export interface ForwardOptions {
   training: boolean;
   /** When set, also compute the local head f_l for an N x N grid (cellLogits). */
   grid?: number;
+  /** Draws dropout masks in training (torchvision's ImageNet VGG heads); the model's own seeded stream if absent. */
+  rng?: Rng;
 }
 
 export interface ModelOutput {
