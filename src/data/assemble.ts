@@ -14,6 +14,7 @@ export interface RawDataset {
   test: ImageSplit;
   /** Statistics to use when the training split is empty (evaluation-only sets). */
   fallbackStats?: ChannelStats;
+  coveredClasses?: Int32Array;
 }
 
 export function assembleDataset(raw: RawDataset, config: DatasetConfig): Dataset {
@@ -33,6 +34,7 @@ export function assembleDataset(raw: RawDataset, config: DatasetConfig): Dataset
     test,
     mean: stats.mean,
     std: stats.std,
+    ...(raw.coveredClasses ? { coveredClasses: raw.coveredClasses } : {}),
   };
 }
 

@@ -22,4 +22,10 @@ export interface Dataset {
   /** Per-channel mean and std of the training pixels on the 0-1 scale, for normalization. */
   mean: number[];
   std: number[];
+  /**
+   * Evaluation-only sets mapped onto a model's classes (ImageNet-A): the model's class indices this set
+   * covers, ascending (the 200 `indices_in_1k`, or the 74 TinyImageNet-A classes). The reference
+   * protocol takes the argmax over these logits only.
+   */
+  coveredClasses?: Int32Array;
 }

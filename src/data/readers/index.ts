@@ -6,13 +6,21 @@ import { cifar10 } from './cifar10';
 import { cifar100 } from './cifar100';
 import { fashionMnist } from './fashion-mnist';
 import { fashionMnistMini } from './fashion-mnist-mini';
+import { cub200 } from './cub200';
+import { imagenet } from './imagenet';
+import { imagenetA } from './imagenet-a';
 import type { DatasetReader } from './reader';
+import { tinyImagenet } from './tiny-imagenet';
 
 export const DATASET_READERS = {
   'fashion-mnist-mini': fashionMnistMini,
   'fashion-mnist': fashionMnist,
   cifar10,
   cifar100,
+  'tiny-imagenet': tinyImagenet,
+  imagenet,
+  cub200,
+  'imagenet-a': imagenetA,
 } as const satisfies Record<string, DatasetReader>;
 
 export type DatasetName = keyof typeof DATASET_READERS;
