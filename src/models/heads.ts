@@ -5,7 +5,6 @@
 // grid size, a random N per batch included.
 import * as tf from '@tensorflow/tfjs';
 import * as ops from '../engine/ops';
-import { adaptiveAvgPool } from './adaptive-pool';
 import { childName, type ForwardContext, type MapShape } from './layer';
 import { Conv2d, dropout, Linear, MaxPool2d, runLayers, shapeThrough } from './layers';
 import type { Initializer, Param } from './param';
@@ -112,7 +111,7 @@ export class VggMlpHead implements ClassifierHead {
 
   forward(features: tf.Tensor4D, ctx: ForwardContext): tf.Tensor2D {
     const size = VggMlpHead.poolSize;
-    const pooled = adaptiveAvgPool(this.finalPool.forward(features), size, size);
+    const pooled = ops.adaptiveAvgPool(this.finalPool.forward(features), size, size);
     let h = tf.reshape(pooled, [pooled.shape[0], -1]) as tf.Tensor2D;
     h = dropout(ops.relu(this.fcs[0].forward(h)), VggMlpHead.dropoutRate, ctx);
     h = dropout(ops.relu(this.fcs[1].forward(h)), VggMlpHead.dropoutRate, ctx);
@@ -153,7 +152,7 @@ export class LocalHead {
 
   forward(features: tf.Tensor4D, grid: number): tf.Tensor4D {
     if (!Number.isInteger(grid) || grid < 1) throw new Error(`local head: grid must be a positive integer, got ${grid}`);
-    return this.conv.forward(adaptiveAvgPool(features, grid, grid));
+    return this.conv.forward(ops.adaptiveAvgPool(features, grid, grid));
   }
 
   describe(input: MapShape, grid: number): SummaryRow {

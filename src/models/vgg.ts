@@ -75,7 +75,9 @@ export function buildVgg(name: string, vgg: VggArgs, args: BuilderArgs): Archite
   const features = layers.slice(0, featureCount);
   const trailingPools = layers.slice(featureCount) as MaxPool2d[];
   const inputShape = [args.inputSize, args.inputSize, args.inChannels] as const;
-  const channels = shapeThrough(features, inputShape)[2];
+  const featureShape = shapeThrough(features, inputShape);
+  shapeThrough(trailingPools, featureShape); // fails early on an input too small for the network
+  const channels = featureShape[2];
   const variant = inputVariant(args.inputSize);
 
   let classifier: ClassifierHead;
