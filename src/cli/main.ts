@@ -1,0 +1,59 @@
+// The gridmix program: wiring only. Each verb lives in its own file as a plain async function
+// taking one typed options object (tests call those directly); only this entry point exits.
+import { Command, CommanderError } from 'commander';
+import { EXIT_BUG, EXIT_NOT_IMPLEMENTED, EXIT_USER_ERROR, UserError } from './errors';
+import { registerTrainCommand } from './train';
+import { registerAblateCommand } from './ablate';
+import { registerDataCommand } from './data';
+import { registerReportCommand } from './report';
+
+/** A verb that another piece of work fills in: says so and exits 2. */
+function notYet(verb: string): () => never {
+  return () => {
+    throw new NotImplementedError(`gridmix ${verb}: not implemented yet`);
+  };
+}
+
+class NotImplementedError extends Error {}
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('gridmix')
+    .description('Train and compare Baseline, MixUp, CutMix and GridMix from one YAML config, and write the paper\'s tables beside your numbers.')
+    .version(require('../../../package.json').version as string)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerTrainCommand(program);
+  registerAblateCommand(program);
+  program.command('eval').description('evaluate a checkpoint: --test, --imagenet-a or --localization').option('--checkpoint <dir>').action(notYet('eval'));
+  registerReportCommand(program);
+  registerDataCommand(program);
+  program.command('preview').description('write mixed samples as PNGs plus a JSON of masks, boxes, lambdas and labels').action(notYet('preview'));
+  program.command('bench').description('throughput of each mixing method and of a training step per backbone').action(notYet('bench'));
+  return program;
+}
+
+/** Runs the CLI; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed its message (or the help text).
+      return err.exitCode === 0 ? 0 : EXIT_USER_ERROR;
+    }
+    if (err instanceof UserError) {
+      console.error(`gridmix: ${err.message}`);
+      return EXIT_USER_ERROR;
+    }
+    if (err instanceof NotImplementedError) {
+      console.error(err.message);
+      return EXIT_NOT_IMPLEMENTED;
+    }
+    console.error('gridmix: internal error (a bug in gridmix, please report it with this trace):');
+    console.error(err instanceof Error ? err.stack : err);
+    return EXIT_BUG;
+  }
+}

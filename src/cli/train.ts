@@ -1,0 +1,59 @@
+// gridmix train --config FILE [--out DIR] [--epochs N] [--backend B] [--seed S] [--seeds LIST] [--resume] [--force] [--dry-run]
+import * as path from 'path';
+import { Command } from 'commander';
+import { loadConfig } from '../config/load';
+import { experimentDir, type ExperimentConfig } from '../config/schema';
+import { runTraining } from '../train/run';
+import { printDryRun } from '../train/dry-run';
+import { positiveIntFlag, seedFlag, seedListFlag } from './flags';
+import type { Summary } from '../train/run-files';
+
+export interface TrainOptions {
+  config: string;
+  out?: string;
+  epochs?: number;
+  backend?: string;
+  seed?: number;
+  seeds?: number[];
+  resume?: boolean;
+  force?: boolean;
+  dryRun?: boolean;
+}
+
+/** The folder of one seed's run: <experiment dir>/seed-<seed>. */
+export function runDirFor(config: ExperimentConfig): string {
+  return path.join(experimentDir(config), `seed-${config.seed}`);
+}
+
+export async function trainCommand(options: TrainOptions): Promise<Summary[]> {
+  const config = loadConfig(options.config, { epochs: options.epochs, seed: options.seed, backend: options.backend, out: options.out });
+  if (options.dryRun) {
+    await printDryRun(config);
+    return [];
+  }
+  const seeds = options.seeds ?? (options.seed !== undefined ? [options.seed] : config.seeds ?? [config.seed]);
+  const summaries: Summary[] = [];
+  for (const seed of seeds) {
+    const seeded = { ...config, seed };
+    summaries.push(await runTraining({ config: seeded, runDir: runDirFor(seeded), resume: !!options.resume, force: !!options.force }));
+  }
+  return summaries;
+}
+
+export function registerTrainCommand(program: Command): void {
+  program
+    .command('train')
+    .description('train one experiment from a YAML config')
+    .requiredOption('--config <file>', 'experiment config (YAML)')
+    .option('--out <dir>', 'experiment folder (default results/<name>); runs go to <dir>/seed-<seed>')
+    .option('--epochs <n>', 'override training.epochs', positiveIntFlag('--epochs'))
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
+    .option('--seed <n>', 'override seed', seedFlag)
+    .option('--seeds <list>', 'run once per seed, e.g. 0,1,2', seedListFlag)
+    .option('--resume', 'continue from the last checkpoint')
+    .option('--force', 'overwrite a finished or unfinished run')
+    .option('--dry-run', 'build the model, print its parameter count and layers, and exit')
+    .action(async (opts: TrainOptions) => {
+      await trainCommand(opts);
+    });
+}

@@ -1,0 +1,200 @@
+// Tables 1-6 from the runs found: each paper row with our runs beside it, then rows of our own for
+// dataset/backbone pairs the paper did not run (e.g. the CPU-scale mini experiments).
+import type { RunRecord } from './collect';
+import {
+  TABLE1, TABLE1_VARIANTS, TABLE2, TABLE2_VARIANTS, TABLE3, TABLE3_EPOCHS, TABLE3_ITERATIONS, TABLE3_VARIANTS,
+  TABLE4_BACKBONE, TABLE4_DATASET, TABLE4_GRID, TABLE4_P, TABLE5, TABLE5_BACKBONE, TABLE5_DATASET, TABLE5_METRICS,
+  TABLE6, VARIANT_TITLES, type PaperRow, type Variant,
+} from './paper-numbers';
+import type { Cell, Table, TableRow } from './table';
+
+/** The paper's defaults, used by every table but the ablation. */
+const DEFAULT_GRID = 4;
+const DEFAULT_P = 0.8;
+
+export function variantOf(run: RunRecord): Variant | undefined {
+  const s = run.summary;
+  if (s.method === 'gridmix') return s.gamma && s.gamma > 0 ? 'gridmix' : 'gridmix-wo';
+  if (s.method === 'baseline' || s.method === 'mixup' || s.method === 'cutmix') return s.method;
+  return undefined;
+}
+
+const finished = (runs: RunRecord[]) => runs.filter((r) => r.summary.finished);
+
+/** Runs of one dataset/backbone/variant at the paper's default grid and p. */
+function defaultRuns(runs: RunRecord[], dataset: string, backbone: string, variant: Variant): RunRecord[] {
+  return runs.filter((r) => {
+    const s = r.summary;
+    if (s.dataset !== dataset || s.backbone !== backbone || variantOf(r) !== variant) return false;
+    return s.method !== 'gridmix' || (s.grid === DEFAULT_GRID && s.p === DEFAULT_P);
+  });
+}
+
+function pairLabel(dataset: string, backbone: string): string {
+  return `${dataset} / ${backbone}`;
+}
+
+/** Dataset/backbone pairs in the runs that no paper row covers (ours only). */
+function extraPairs(runs: RunRecord[], paperRows: { dataset: string; backbone: string }[]): [string, string][] {
+  const known = new Set(paperRows.map((r) => `${r.dataset}\u0000${r.backbone}`));
+  const pairs = new Set(runs.map((r) => `${r.summary.dataset}\u0000${r.summary.backbone}`));
+  return [...pairs].filter((p) => !known.has(p)).sort().map((p) => p.split('\u0000') as [string, string]);
+}
+
+function accuracyTable(id: string, title: string, paper: PaperRow[], variants: Variant[], runs: RunRecord[], notes: string[]): Table {
+  const done = finished(runs);
+  const rowFor = (dataset: string, backbone: string, values: Partial<Record<Variant, number>>, label: string): TableRow => ({
+    label,
+    cells: variants.map((v) => ({
+      paper: values[v] ?? null,
+      ours: defaultRuns(done, dataset, backbone, v).map((r) => r.summary.top1 ?? NaN).filter(Number.isFinite),
+    })),
+  });
+  const rows = paper.map((r) => rowFor(r.dataset, r.backbone, r.values, pairLabel(r.dataset, r.backbone)));
+  const datasets = new Set(paper.map((r) => r.dataset));
+  for (const [dataset, backbone] of extraPairs(done, paper)) {
+    if (id === 'table2' && !datasets.has(dataset)) continue; // Table 2 is ImageNet only
+    const row = rowFor(dataset, backbone, {}, `${pairLabel(dataset, backbone)} (not in the paper)`);
+    if (row.cells.some((c) => c.ours.length > 0)) rows.push(row);
+  }
+  return { id, title, columns: variants.map((v) => VARIANT_TITLES[v]), rows, notes };
+}
+
+const ACCURACY_NOTE = 'ours: final-epoch test top-1 (summary.json "top1"), mean ± sample std over seeds; GridMix cells use the paper defaults N = 4, p = 0.8.';
+
+export function table1(runs: RunRecord[]): Table {
+  return accuracyTable('table1', 'Table 1: top-1 accuracy (%)', TABLE1, TABLE1_VARIANTS, runs, [ACCURACY_NOTE]);
+}
+
+export function table2(runs: RunRecord[]): Table {
+  return accuracyTable('table2', 'Table 2: ILSVRC2012, ResNet-50 top-1 (%)', TABLE2, TABLE2_VARIANTS, runs, [ACCURACY_NOTE]);
+}
+
+export function table3(runs: RunRecord[]): Table {
+  const done = finished(runs);
+  const projected = (itPerSecond: number) => (TABLE3_ITERATIONS * TABLE3_EPOCHS) / itPerSecond;
+  const speedCells = (dataset: string, backbone: string, values: Partial<Record<Variant, number>>): Cell[] =>
+    TABLE3_VARIANTS.map((v) => ({
+      paper: values[v] ?? null,
+      unit: ' it/s',
+      ours: defaultRuns(done, dataset, backbone, v)
+        .filter((r) => r.batchSize && r.summary.images_per_second > 0)
+        .map((r) => r.summary.images_per_second / r.batchSize!),
+    }));
+  const rows: TableRow[] = TABLE3.map((r) => ({ label: pairLabel(r.dataset, r.backbone), cells: speedCells(r.dataset, r.backbone, r.values) }));
+  for (const [dataset, backbone] of extraPairs(done, TABLE3)) {
+    const cells = speedCells(dataset, backbone, {});
+    if (cells.some((c) => c.ours.length > 0)) rows.push({ label: `${pairLabel(dataset, backbone)} (not in the paper)`, cells });
+  }
+  // Projected times as a second block of rows, same columns.
+  for (const row of [...rows]) {
+    rows.push({
+      label: `${row.label}: projected s for ${TABLE3_ITERATIONS} it x ${TABLE3_EPOCHS} epochs`,
+      cells: row.cells.map((c) => ({ paper: c.paper === null ? null : Math.round(projected(c.paper)), unit: ' s', ours: c.ours.map(projected) })),
+    });
+  }
+  return {
+    id: 'table3',
+    title: 'Table 3: training speed (iterations/s at the run\'s batch size; the paper: batch 128, CIFAR-100)',
+    columns: TABLE3_VARIANTS.map((v) => VARIANT_TITLES[v]),
+    rows,
+    notes: [
+      'ours: images/s of the training steps (summary.json "images_per_second", evaluation excluded) / batch size, on the run\'s own machine and backend (summary.json "backend"); the paper used a GPU.',
+      `projected time = ${TABLE3_ITERATIONS} iterations x ${TABLE3_EPOCHS} epochs / (iterations/s), as the paper's Table 3.`,
+      '`gridmix bench` measures the same on any backbone without a full run.',
+    ],
+  };
+}
+
+function gridKey(grid: number | 'random' | null): string {
+  return grid === null ? '' : String(grid);
+}
+
+export function table4(runs: RunRecord[]): Table {
+  const done = finished(runs);
+  const pairs: [string, string][] = [[TABLE4_DATASET, TABLE4_BACKBONE], ...extraPairs(done.filter((r) => r.summary.method === 'gridmix'), [{ dataset: TABLE4_DATASET, backbone: TABLE4_BACKBONE }])];
+  const gridColumns = new Set(Object.keys(TABLE4_GRID).filter((k) => k !== 'random' && k !== 'baseline'));
+  const pColumns = new Set(Object.keys(TABLE4_P));
+  for (const r of done) {
+    if (r.summary.method !== 'gridmix') continue;
+    if (r.summary.p === DEFAULT_P && r.summary.grid !== 'random') gridColumns.add(gridKey(r.summary.grid));
+    if (r.summary.grid === DEFAULT_GRID && r.summary.p !== null) pColumns.add(String(r.summary.p));
+  }
+  const gridCols = [...gridColumns].sort((a, b) => Number(a) - Number(b));
+  const pCols = [...pColumns].sort((a, b) => Number(a) - Number(b));
+  const columns = [...gridCols.map((g) => `${g}x${g}`), 'Random', 'Baseline', ...pCols.map((p) => `p=${p}`)];
+  const rows: TableRow[] = pairs.map(([dataset, backbone]) => {
+    const isPaper = dataset === TABLE4_DATASET && backbone === TABLE4_BACKBONE;
+    const mine = done.filter((r) => r.summary.dataset === dataset && r.summary.backbone === backbone);
+    const top1 = (rs: RunRecord[]) => rs.map((r) => r.summary.top1 ?? NaN).filter(Number.isFinite);
+    const gridmix = mine.filter((r) => r.summary.method === 'gridmix');
+    const cells: Cell[] = [
+      ...gridCols.map((g) => ({ paper: isPaper ? TABLE4_GRID[g] ?? null : null, ours: top1(gridmix.filter((r) => gridKey(r.summary.grid) === g && r.summary.p === DEFAULT_P)) })),
+      { paper: isPaper ? TABLE4_GRID.random : null, ours: top1(gridmix.filter((r) => r.summary.grid === 'random' && r.summary.p === DEFAULT_P)) },
+      { paper: isPaper ? TABLE4_GRID.baseline : null, ours: top1(mine.filter((r) => r.summary.method === 'baseline')) },
+      ...pCols.map((p) => ({ paper: isPaper ? TABLE4_P[p] ?? null : null, ours: top1(gridmix.filter((r) => r.summary.grid === DEFAULT_GRID && String(r.summary.p) === p)) })),
+    ];
+    return { label: isPaper ? pairLabel(dataset, backbone) : `${pairLabel(dataset, backbone)} (not in the paper)`, cells };
+  });
+  return {
+    id: 'table4',
+    title: 'Table 4: ablation of grid size N (p = 0.8) and of p (N = 4), top-1 (%)',
+    columns,
+    rows,
+    notes: [
+      'grid columns: GridMix runs with p = 0.8; p columns: GridMix runs with N = 4; Random: N drawn per batch from method.gridChoices.',
+      'ours pools GridMix runs with any gamma (the ablation config says which); final-epoch top-1, mean ± std over seeds.',
+    ],
+  };
+}
+
+function evalValue(run: RunRecord, evalName: string, key: string): number | undefined {
+  const value = run.evals[evalName]?.[key];
+  return typeof value === 'number' ? value : undefined;
+}
+
+export function table5(runs: RunRecord[]): Table {
+  const done = finished(runs).filter((r) => r.summary.dataset === TABLE5_DATASET && r.summary.backbone === TABLE5_BACKBONE);
+  const rows: TableRow[] = TABLE5_METRICS.map((metric) => ({
+    label: metric.title,
+    cells: TABLE1_VARIANTS.map((v, i) => ({
+      paper: TABLE5[metric.key][i],
+      ours: done.filter((r) => variantOf(r) === v).map((r) => evalValue(r, 'localization', metric.key)).filter((x): x is number => x !== undefined),
+    })),
+  }));
+  return {
+    id: 'table5',
+    title: 'Table 5: weakly supervised localisation on CUB-200-2011, VGG16-GAP with CAM (%)',
+    columns: TABLE1_VARIANTS.map((v) => VARIANT_TITLES[v]),
+    rows,
+    notes: ['ours: `gridmix eval --localization` (eval-localization.json) of each finished run; GT-Known Loc counts IoU >= 0.5.'],
+  };
+}
+
+export function table6(runs: RunRecord[]): Table {
+  const done = finished(runs).filter((r) => r.summary.dataset === 'tiny-imagenet');
+  const rows: TableRow[] = [];
+  for (const paper of TABLE6) {
+    for (const metric of ['top1', 'top5'] as const) {
+      rows.push({
+        label: `${paper.backbone} ${metric === 'top1' ? 'top-1' : 'top-5'}`,
+        cells: TABLE1_VARIANTS.map((v, i) => ({
+          paper: paper[metric][i],
+          ours: done.filter((r) => r.summary.backbone === paper.backbone && variantOf(r) === v)
+            .map((r) => evalValue(r, 'imagenet-a', metric)).filter((x): x is number => x !== undefined),
+        })),
+      });
+    }
+  }
+  return {
+    id: 'table6',
+    title: 'Table 6: robustness on TinyImageNet-A (ImageNet-A restricted to TinyImageNet\'s classes), %',
+    columns: TABLE1_VARIANTS.map((v) => VARIANT_TITLES[v]),
+    rows,
+    notes: ['ours: `gridmix eval --imagenet-a` (eval-imagenet-a.json) of TinyImageNet runs.'],
+  };
+}
+
+export function allTables(runs: RunRecord[]): Table[] {
+  return [table1(runs), table2(runs), table3(runs), table4(runs), table5(runs), table6(runs)];
+}

@@ -1,0 +1,61 @@
+// Every run under a results folder, read from the files of the results layout.
+import * as fs from 'fs';
+import * as path from 'path';
+import YAML from 'yaml';
+import type { Summary } from '../train/run-files';
+
+export interface RunRecord {
+  dir: string;
+  summary: Summary;
+  /** training.batchSize from the run's config.yaml (Table 3's iterations/s). */
+  batchSize: number | null;
+  /** eval-*.json files of the run, by name ("imagenet-a", "localization", "test"). */
+  evals: Record<string, Record<string, unknown>>;
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined; // unreadable files are ignored, like runs that never started
+  }
+}
+
+function batchSizeOf(dir: string): number | null {
+  try {
+    const config = YAML.parse(fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8')) as { training?: { batchSize?: number } };
+    return config.training?.batchSize ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Finds run folders (those with a summary.json) up to three levels below `root`. */
+export function collectRuns(root: string, depth = 3): RunRecord[] {
+  const records: RunRecord[] = [];
+  const visit = (dir: string, level: number) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    if (entries.some((e) => e.isFile() && e.name === 'summary.json')) {
+      const summary = readJson(path.join(dir, 'summary.json')) as Summary | undefined;
+      if (summary && typeof summary === 'object' && 'method' in summary) {
+        const evals: RunRecord['evals'] = {};
+        for (const e of entries) {
+          const match = /^eval-(.+)\.json$/.exec(e.name);
+          const value = match && readJson(path.join(dir, e.name));
+          if (match && value && typeof value === 'object') evals[match[1]] = value as Record<string, unknown>;
+        }
+        records.push({ dir, summary, batchSize: batchSizeOf(dir), evals });
+      }
+      return;
+    }
+    if (level >= depth) return;
+    for (const e of entries) if (e.isDirectory() && e.name !== 'tables' && e.name !== 'checkpoint') visit(path.join(dir, e.name), level + 1);
+  };
+  visit(root, 0);
+  return records.sort((a, b) => a.dir.localeCompare(b.dir));
+}
