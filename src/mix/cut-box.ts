@@ -29,13 +29,10 @@ export function lambdaOutsideBox(box: CutBox, height: number, width: number): nu
   return 1 - boxArea(box) / (height * width);
 }
 
-/** Per sample, 1 where the row (or column) index lies inside that sample's box: B x size, row-major. */
-export function insideFlags(boxes: readonly CutBox[], size: number, axis: 'rows' | 'columns'): Float32Array {
-  const flags = new Float32Array(boxes.length * size);
-  boxes.forEach((box, i) => {
-    const [lo, hi] = axis === 'rows' ? [box.y0, box.y1] : [box.x0, box.x1];
-    flags.fill(1, i * size + lo, i * size + hi);
-  });
+/** Per sample and image row (B x height, sample-major): 1 where the row crosses that sample's box. */
+export function rowsCrossingBoxes(boxes: readonly CutBox[], height: number): Uint8Array {
+  const flags = new Uint8Array(boxes.length * height);
+  boxes.forEach((box, b) => flags.fill(1, b * height + box.y0, b * height + box.y1));
   return flags;
 }
 

@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../engine/rng';
 import type { CutBox, MixMethod, MixedBatch } from './mix-method';
 import { assembleMixedBatch, checkBatch } from './mixed-batch';
-import { insideFlags, lambdaOutsideBox, sampleCutBox } from './cut-box';
+import { lambdaOutsideBox, rowsCrossingBoxes, sampleCutBox } from './cut-box';
+import { maskFromRowPatterns } from './row-pattern-mask';
 import { blendWithPartner } from './pixel-blend';
 
 export interface CutmixArgs {
@@ -32,14 +33,20 @@ export function drawCutmix(rng: Rng, batch: number, height: number, width: numbe
   return { partner, boxes: Array.from({ length: batch }, () => ({ ...box })), lambda };
 }
 
-/** [B, H, W, 1]: 1 where the pixel keeps image A (outside the box), 0 inside. */
-export function boxKeepMask(boxes: readonly CutBox[], height: number, width: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const batch = boxes.length;
-    const rows = tf.tensor4d(insideFlags(boxes, height, 'rows'), [batch, height, 1, 1]);
-    const cols = tf.tensor4d(insideFlags(boxes, width, 'columns'), [batch, 1, width, 1]);
-    return tf.onesLike(rows).sub(rows.mul(cols)) as tf.Tensor4D;
-  });
+/**
+ * [B, H, W, C]: 1 where the pixel keeps image A (outside the box), 0 inside. Rows the box does not
+ * cross are all ones (pattern B); rows it crosses are sample b's pattern: ones with the box's
+ * columns zeroed. The patterns are O(B * W * C) numbers; the pixels are filled by the backend.
+ */
+export function boxKeepMask(boxes: readonly CutBox[], height: number, width: number, channels: number): tf.Tensor4D {
+  const batch = boxes.length;
+  const rowLength = width * channels;
+  const patterns = new Float32Array((batch + 1) * rowLength).fill(1);
+  boxes.forEach((box, b) => patterns.fill(0, b * rowLength + box.x0 * channels, b * rowLength + box.x1 * channels));
+  const rowPattern = Int32Array.from(rowsCrossingBoxes(boxes, height), (crosses, k) => (crosses === 1 ? Math.floor(k / height) : batch));
+  return tf.tidy(() =>
+    maskFromRowPatterns(tf.tensor2d(patterns, [batch + 1, rowLength]), rowPattern, [batch, height, width, channels]),
+  );
 }
 
 export class Cutmix implements MixMethod {
@@ -52,9 +59,9 @@ export class Cutmix implements MixMethod {
 
   mix(x: tf.Tensor4D, labels: Int32Array, numClasses: number, rng: Rng): MixedBatch {
     checkBatch(x, labels, numClasses);
-    const [batch, height, width] = x.shape;
+    const [batch, height, width, channels] = x.shape;
     const { partner, boxes, lambda } = drawCutmix(rng, batch, height, width, this.args.alpha);
-    const mixed = tf.tidy(() => blendWithPartner(x, partner, boxKeepMask(boxes, height, width)));
+    const mixed = tf.tidy(() => blendWithPartner(x, partner, boxKeepMask(boxes, height, width, channels)));
     return assembleMixedBatch({ x: mixed, labels, numClasses, partner, lambda, params: { kind: 'cutmix', boxes } });
   }
 }

@@ -14,6 +14,8 @@ import type { Rng } from '../engine/rng';
 import type { MixMethod, MixedBatch } from './mix-method';
 import { assembleMixedBatch, checkBatch } from './mixed-batch';
 import { cellIndexMap, drawGridMasks, patchLabels, pixelShareOfA } from './grid-cells';
+import { oneHotColumns } from './one-hot-matrix';
+import { maskFromRowPatterns } from './row-pattern-mask';
 import { blendWithPartner } from './pixel-blend';
 
 export interface GridmixArgs {
@@ -50,14 +52,21 @@ export function drawGridmix(rng: Rng, batch: number, height: number, width: numb
   return { grid, partner, masks, lambda: pixelShareOfA(masks, grid, height, width) };
 }
 
-/** [B, H, W, 1] pixel mask: the N x N cell masks up-sampled by nearest neighbour (two gathers). */
-export function upsampleGridMasks(masks: Uint8Array, grid: number, height: number, width: number): tf.Tensor4D {
+/**
+ * [B, H, W, C] pixel mask: the N x N cell masks up-sampled by nearest neighbour. Each cell row
+ * (sample b, cell row i) is widened to a pixel row by a product with a one-hot [N, W*C] column
+ * selection (exact: one 1 per column); each image row then copies the pattern of its cell row.
+ */
+export function upsampleGridMasks(masks: Uint8Array, grid: number, height: number, width: number, channels: number): tf.Tensor4D {
+  const batch = masks.length / (grid * grid);
+  const rowCell = cellIndexMap(height, grid);
+  const rowPattern = new Int32Array(batch * height);
+  for (let b = 0; b < batch; b++) for (let h = 0; h < height; h++) rowPattern[b * height + h] = b * grid + rowCell[h];
   return tf.tidy(() => {
-    const batch = masks.length / (grid * grid);
-    const cells = tf.tensor3d(Float32Array.from(masks), [batch, grid, grid]);
-    const rows = tf.gather(cells, tf.tensor1d(cellIndexMap(height, grid), 'int32'), 1);
-    const pixels = tf.gather(rows, tf.tensor1d(cellIndexMap(width, grid), 'int32'), 2);
-    return pixels.reshape([batch, height, width, 1]) as tf.Tensor4D;
+    const colSelect = tf.tensor2d(oneHotColumns(cellIndexMap(width, grid), grid, channels), [grid, width * channels]);
+    const cellRows = tf.tensor2d(Float32Array.from(masks), [batch * grid, grid]);
+    const patterns = tf.matMul(cellRows, colSelect) as tf.Tensor2D; // [B*N, W*C]
+    return maskFromRowPatterns(patterns, rowPattern, [batch, height, width, channels]);
   });
 }
 
@@ -75,9 +84,9 @@ export class Gridmix implements MixMethod {
 
   mix(x: tf.Tensor4D, labels: Int32Array, numClasses: number, rng: Rng): MixedBatch {
     checkBatch(x, labels, numClasses);
-    const [batch, height, width] = x.shape;
+    const [batch, height, width, channels] = x.shape;
     const { grid, partner, masks, lambda } = drawGridmix(rng, batch, height, width, this.args);
-    const mixed = tf.tidy(() => blendWithPartner(x, partner, upsampleGridMasks(masks, grid, height, width)));
+    const mixed = tf.tidy(() => blendWithPartner(x, partner, upsampleGridMasks(masks, grid, height, width, channels)));
     const yPatch = tf.tensor3d(patchLabels(masks, grid, labels, partner), [batch, grid, grid], 'int32');
     return assembleMixedBatch({
       x: mixed,

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { boxArea, insideFlags, lambdaOutsideBox, sampleCutBox } from '../../src/mix/cut-box';
+import { boxArea, lambdaOutsideBox, rowsCrossingBoxes, sampleCutBox } from '../../src/mix/cut-box';
 import { Rng } from '../../src/engine/rng';
 
 describe('CutMix box geometry', () => {
@@ -38,9 +38,8 @@ describe('CutMix box geometry', () => {
     assert.equal(lambdaOutsideBox(box, 32, 32), 1);
   });
 
-  it('marks the rows and columns inside each box', () => {
-    const boxes = [{ x0: 1, y0: 0, x1: 3, y1: 2 }, { x0: 0, y0: 2, x1: 0, y1: 4 }];
-    assert.deepEqual(Array.from(insideFlags(boxes, 4, 'rows')), [1, 1, 0, 0, 0, 0, 1, 1]);
-    assert.deepEqual(Array.from(insideFlags(boxes, 4, 'columns')), [0, 1, 1, 0, 0, 0, 0, 0]);
+  it('marks the rows each box crosses', () => {
+    const boxes = [{ x0: 1, y0: 0, x1: 3, y1: 2 }, { x0: 0, y0: 2, x1: 4, y1: 4 }, { x0: 2, y0: 1, x1: 2, y1: 1 }];
+    assert.deepEqual(Array.from(rowsCrossingBoxes(boxes, 4)), [1, 1, 0, 0, /**/ 0, 0, 1, 1, /**/ 0, 0, 0, 0]);
   });
 });
