@@ -1,0 +1,204 @@
+// Times training steps built from src/engine/ops.ts: a small CNN on wasm against cpu (the target:
+// wasm >= 50x faster), a ResNet-20-like stack on wasm in images/s, and a per-kernel profile of one
+// ResNet-20 step so the next person knows where the time goes.
+//   node dist/scripts/bench-engine.js [--cpu-steps N] [--wasm-steps N] [--skip-cpu] [--skip-resnet]
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import * as ops from '../src/engine/ops';
+import { Rng } from '../src/engine/rng';
+
+interface Net {
+  params: tf.Variable[];
+  logits(x: tf.Tensor4D): tf.Tensor2D;
+}
+
+interface Batch {
+  x: tf.Tensor4D;
+  labels: tf.Tensor2D;
+}
+
+function heNormal(rng: Rng, shape: number[], fanIn: number): tf.Variable {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const std = Math.sqrt(2 / fanIn);
+  return tf.variable(tf.tensor(Float32Array.from({ length: size }, () => rng.normal() * std), shape));
+}
+
+/** Convolution + batch norm (+ ReLU) parameters and the forward of that unit. */
+class ConvBn {
+  readonly filter: tf.Variable;
+  readonly gamma: tf.Variable;
+  readonly beta: tf.Variable;
+
+  constructor(rng: Rng, k: number, cin: number, cout: number, private readonly stride = 1) {
+    this.filter = heNormal(rng, [k, k, cin, cout], k * k * cin);
+    this.gamma = tf.variable(tf.ones([cout]));
+    this.beta = tf.variable(tf.zeros([cout]));
+  }
+
+  get params(): tf.Variable[] {
+    return [this.filter, this.gamma, this.beta];
+  }
+
+  apply(x: tf.Tensor4D, withRelu: boolean): tf.Tensor4D {
+    const k = this.filter.shape[0];
+    const h = ops.conv2d(x, this.filter as tf.Tensor4D, { strides: this.stride, pad: (k - 1) / 2 });
+    const y = ops.batchNormTrain(h, this.gamma as tf.Tensor1D, this.beta as tf.Tensor1D, 1e-5).y;
+    return withRelu ? ops.relu(y) : y;
+  }
+}
+
+class Linear {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+
+  constructor(rng: Rng, cin: number, cout: number) {
+    this.weight = heNormal(rng, [cin, cout], cin);
+    this.bias = tf.variable(tf.zeros([cout]));
+  }
+
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    return ops.linear(x, this.weight as tf.Tensor2D, this.bias as tf.Tensor1D);
+  }
+}
+
+/** conv3x3(3->32)-BN-ReLU, conv3x3(32->32)-BN-ReLU, global average pool, linear to 10 classes. */
+function smallCnn(rng: Rng): Net {
+  const c1 = new ConvBn(rng, 3, 3, 32);
+  const c2 = new ConvBn(rng, 3, 32, 32);
+  const fc = new Linear(rng, 32, 10);
+  return {
+    params: [...c1.params, ...c2.params, fc.weight, fc.bias],
+    logits: (x) => fc.apply(ops.globalAvgPool(c2.apply(c1.apply(x, true), true))),
+  };
+}
+
+/** ResNet-20 (CIFAR): 3 stages x 3 basic blocks of 16/32/64 channels, 1x1-conv shortcuts on downsampling. */
+function resnet20(rng: Rng): Net {
+  const stem = new ConvBn(rng, 3, 3, 16);
+  const blocks: Array<{ a: ConvBn; b: ConvBn; shortcut?: ConvBn }> = [];
+  let cin = 16;
+  for (const [stage, width] of [16, 32, 64].entries()) {
+    for (let i = 0; i < 3; i++) {
+      const stride = stage > 0 && i === 0 ? 2 : 1;
+      blocks.push({
+        a: new ConvBn(rng, 3, cin, width, stride),
+        b: new ConvBn(rng, 3, width, width),
+        shortcut: stride !== 1 || cin !== width ? new ConvBn(rng, 1, cin, width, stride) : undefined,
+      });
+      cin = width;
+    }
+  }
+  const fc = new Linear(rng, 64, 10);
+  return {
+    params: [
+      ...stem.params,
+      ...blocks.flatMap((b) => [...b.a.params, ...b.b.params, ...(b.shortcut?.params ?? [])]),
+      fc.weight, fc.bias,
+    ],
+    logits: (x) => {
+      let h = stem.apply(x, true);
+      for (const block of blocks) {
+        const residual = block.shortcut ? block.shortcut.apply(h, false) : h;
+        h = ops.relu(tf.add(block.b.apply(block.a.apply(h, true), false), residual));
+      }
+      return fc.apply(ops.globalAvgPool(h));
+    },
+  };
+}
+
+function randomBatch(rng: Rng, size: number, classes: number): Batch {
+  const pixels = Float32Array.from({ length: size * 32 * 32 * 3 }, () => rng.normal());
+  const labels = Int32Array.from({ length: size }, () => rng.int(classes));
+  return { x: tf.tensor4d(pixels, [size, 32, 32, 3]), labels: tf.oneHot(tf.tensor1d(labels, 'int32'), classes) as tf.Tensor2D };
+}
+
+/** One SGD step (forward, backward, update); returns seconds, including reading the loss back. */
+function trainStep(net: Net, batch: Batch, optimizer: tf.Optimizer): number {
+  const start = performance.now();
+  tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(batch.labels, net.logits(batch.x)) as tf.Scalar, net.params);
+    optimizer.applyGradients(grads);
+    value.dataSync();
+  });
+  return (performance.now() - start) / 1000;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+async function timeSteps(backend: 'wasm' | 'cpu', build: (rng: Rng) => Net, batchSize: number, warmup: number, steps: number): Promise<number[]> {
+  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed to initialise`);
+  await tf.ready();
+  const rng = new Rng(1);
+  const net = build(rng);
+  const batch = randomBatch(rng, batchSize, 10);
+  const optimizer = tf.train.sgd(0.01);
+  for (let i = 0; i < warmup; i++) trainStep(net, batch, optimizer);
+  const times = Array.from({ length: steps }, () => trainStep(net, batch, optimizer));
+  tf.dispose([...net.params, batch.x, batch.labels]);
+  optimizer.dispose();
+  return times;
+}
+
+/**
+ * Kernel time of one step, summed per kernel name, largest first. Entries that are not kernels (a
+ * custom-gradient op's forward, timed as a whole around the kernels it runs) are left out so that no
+ * time is counted twice.
+ */
+async function kernelProfile(build: (rng: Rng) => Net, batchSize: number): Promise<Array<[string, number, number]>> {
+  await tf.setBackend('wasm');
+  const rng = new Rng(1);
+  const net = build(rng);
+  const batch = randomBatch(rng, batchSize, 10);
+  const optimizer = tf.train.sgd(0.01);
+  trainStep(net, batch, optimizer);
+  const profile = await tf.profile(() => {
+    trainStep(net, batch, optimizer);
+  });
+  const totals = new Map<string, [number, number]>();
+  for (const k of profile.kernels) {
+    if (!tf.getKernel(k.name, 'wasm')) continue;
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    const [sum, count] = totals.get(k.name) ?? [0, 0];
+    totals.set(k.name, [sum + ms, count + 1]);
+  }
+  tf.dispose([...net.params, batch.x, batch.labels]);
+  optimizer.dispose();
+  return [...totals.entries()].map(([name, [ms, count]]): [string, number, number] => [name, ms, count]).sort((a, b) => b[1] - a[1]);
+}
+
+function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+async function main(): Promise<void> {
+  const wasmSteps = flag('--wasm-steps', 5);
+  const cpuSteps = flag('--cpu-steps', 1);
+  const skipCpu = process.argv.includes('--skip-cpu');
+  const skipResnet = process.argv.includes('--skip-resnet');
+
+  const wasm = median(await timeSteps('wasm', smallCnn, 64, 2, wasmSteps));
+  console.log(`small CNN, batch 64, 32x32x3: wasm ${wasm.toFixed(3)} s/step (median of ${wasmSteps})`);
+  if (!skipCpu) {
+    const cpu = median(await timeSteps('cpu', smallCnn, 64, 0, cpuSteps));
+    console.log(`small CNN, batch 64, 32x32x3: cpu  ${cpu.toFixed(2)} s/step (median of ${cpuSteps}); cpu/wasm = ${(cpu / wasm).toFixed(1)}x`);
+  }
+  if (skipResnet) return;
+  const resnet = median(await timeSteps('wasm', resnet20, 128, 1, Math.max(1, Math.min(wasmSteps, 3))));
+  console.log(`ResNet-20-like, batch 128, wasm: ${resnet.toFixed(2)} s/step, ${(128 / resnet).toFixed(1)} images/s`);
+  const kernels = await kernelProfile(resnet20, 128);
+  const total = kernels.reduce((s, [, ms]) => s + ms, 0);
+  console.log(`kernel profile of one ResNet-20 step (wasm, ${total.toFixed(0)} ms of kernel time):`);
+  for (const [name, ms, count] of kernels.slice(0, 15)) {
+    console.log(`  ${name.padEnd(24)} ${ms.toFixed(0).padStart(6)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${count} calls`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
