@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { dataList, dataVerify } from '../../src/cli/data';
+import { DATASET_NAMES } from '../../src/data/readers';
+import { cifarRecords, isolateUserCache, tempFolder } from './fixtures';
+
+const cache = isolateUserCache();
+
+function capture(): { lines: string[]; print: (line: string) => void } {
+  const lines: string[] = [];
+  return { lines, print: (line) => lines.push(line) };
+}
+
+test('data list: every dataset, where it looks, whether it is there', async () => {
+  const out = capture();
+  await dataList({ print: out.print });
+  for (const name of DATASET_NAMES) assert.ok(out.lines.some((l) => l.startsWith(`${name}: `)), name);
+  assert.ok(out.lines.some((l) => /^fashion-mnist-mini: present in .*data\/fashion-mnist-mini$/.test(l)));
+  assert.ok(out.lines.includes('cifar100: not found'));
+  assert.ok(out.lines.some((l) => l.includes(`looks in: ${path.join(cache, 'cifar100')}`)));
+});
+
+test('data verify: counts of the shipped mini dataset', async () => {
+  const out = capture();
+  await dataVerify({ name: 'fashion-mnist-mini', print: out.print });
+  assert.ok(out.lines.includes('  train: 5000 images (expected 5000) ok'));
+  assert.ok(out.lines.includes('  test: 1000 images (expected 1000) ok'));
+  assert.equal(out.lines.at(-1), 'fashion-mnist-mini: ok');
+});
+
+test('data verify: a dataset with the wrong counts fails with a UserError after printing why', async () => {
+  const root = tempFolder('verify');
+  fs.writeFileSync(path.join(root, 'train.bin'), cifarRecords([[0, 1], [0, 2]]));
+  fs.writeFileSync(path.join(root, 'test.bin'), cifarRecords([[0, 3]]));
+  const out = capture();
+  await assert.rejects(dataVerify({ name: 'cifar100', root, print: out.print }), { name: 'UserError', message: 'cifar100: verification failed (see above)' });
+  assert.ok(out.lines.includes('  train: 2 images (expected 50000) WRONG'));
+});
