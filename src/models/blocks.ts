@@ -205,7 +205,7 @@ export class Bottleneck implements ResidualBlock {
  * comes before each conv, the shortcut adds the raw input, and when the shape changes the shortcut is
  * a bare 1x1 conv applied to the pre-activated input.
  */
-class PreActivation implements Layer {
+export class PreActivation implements Layer {
   private readonly bn: BatchNorm2d;
 
   constructor(readonly name: string, channels: number) {
@@ -313,8 +313,6 @@ export class PreActBottleneck extends PreActBlockBase {
     this.shortcut = preActShortcut(name, inChannels, this.outChannels, stride);
   }
 }
-
-export { PreActivation };
 
 /** A residual block class as the ResNet builder takes it. */
 export interface ResidualBlockClass {

@@ -21,8 +21,8 @@ export interface Conv2dArgs {
 }
 
 export class Conv2d implements Layer {
-  readonly weight: Param;
-  readonly bias: Param | undefined;
+  readonly weight: Param<tf.Rank.R4>;
+  readonly bias: Param<tf.Rank.R1> | undefined;
   private readonly stride: number;
   private readonly padding: number;
   private readonly groups: number;
@@ -49,7 +49,7 @@ export class Conv2d implements Layer {
   }
 
   forward(x: tf.Tensor4D): tf.Tensor4D {
-    const y = ops.conv2d(x, this.weight.value as tf.Tensor as tf.Tensor4D, {
+    const y = ops.conv2d(x, this.weight.value , {
       strides: this.stride,
       pad: this.padding,
       groups: this.groups,
@@ -76,12 +76,12 @@ export const BATCH_NORM_MOMENTUM = 0.1;
 export const BATCH_NORM_EPSILON = 1e-5;
 
 export class BatchNorm2d implements Layer {
-  readonly weight: Param;
-  readonly bias: Param;
-  readonly runningMean: Param;
-  readonly runningVar: Param;
+  readonly weight: Param<tf.Rank.R1>;
+  readonly bias: Param<tf.Rank.R1>;
+  readonly runningMean: Param<tf.Rank.R1>;
+  readonly runningVar: Param<tf.Rank.R1>;
 
-  constructor(readonly name: string, private readonly channels: number) {
+  constructor(readonly name: string, channels: number) {
     this.weight = new Param(childName(name, 'weight'), [channels], 'bn', ones);
     this.bias = new Param(childName(name, 'bias'), [channels], 'bn', zeros);
     this.runningMean = new Param(childName(name, 'running_mean'), [channels], 'bn', zeros, false);
@@ -89,11 +89,11 @@ export class BatchNorm2d implements Layer {
   }
 
   forward(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
-    const gamma = this.weight.value as tf.Tensor as tf.Tensor1D;
-    const beta = this.bias.value as tf.Tensor as tf.Tensor1D;
+    const gamma = this.weight.value ;
+    const beta = this.bias.value ;
     if (!ctx.training) {
-      const mean = this.runningMean.value as tf.Tensor as tf.Tensor1D;
-      const variance = this.runningVar.value as tf.Tensor as tf.Tensor1D;
+      const mean = this.runningMean.value ;
+      const variance = this.runningVar.value ;
       return ops.batchNormInfer(x, gamma, beta, mean, variance, BATCH_NORM_EPSILON);
     }
     const { y, mean, variance } = ops.batchNormTrain(x, gamma, beta, BATCH_NORM_EPSILON);
@@ -122,10 +122,6 @@ export class BatchNorm2d implements Layer {
 
   buffers(): Param[] {
     return [this.runningMean, this.runningVar];
-  }
-
-  get numChannels(): number {
-    return this.channels;
   }
 }
 
@@ -159,8 +155,8 @@ export interface LinearArgs {
 
 /** A fully connected layer on [B, in] rows; the weight is [in, out] (PyTorch stores [out, in]). */
 export class Linear {
-  readonly weight: Param;
-  readonly bias: Param;
+  readonly weight: Param<tf.Rank.R2>;
+  readonly bias: Param<tf.Rank.R1>;
 
   constructor(readonly name: string, readonly args: LinearArgs) {
     this.weight = new Param(childName(name, 'weight'), [args.inFeatures, args.outFeatures], 'weight', args.weightInit);
@@ -168,7 +164,7 @@ export class Linear {
   }
 
   forward(x: tf.Tensor2D): tf.Tensor2D {
-    return ops.linear(x, this.weight.value as tf.Tensor as tf.Tensor2D, this.bias.value as tf.Tensor as tf.Tensor1D);
+    return ops.linear(x, this.weight.value , this.bias.value );
   }
 
   parameters(): Param[] {

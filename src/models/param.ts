@@ -31,9 +31,10 @@ export function pytorchDefaultUniform(fanIn: number): Initializer {
 export const zeros: Initializer = { kind: 'constant', value: 0 };
 export const ones: Initializer = { kind: 'constant', value: 1 };
 
-export class Param {
+/** R: the tensor rank, so layers read a conv filter as a Tensor4D and a bias as a Tensor1D without casts. */
+export class Param<R extends tf.Rank = tf.Rank> {
   readonly size: number;
-  private variable: tf.Variable | undefined;
+  private variable: tf.Variable<R> | undefined;
 
   constructor(
     /** Path-like name, unique in the model ("layer1.0.conv1.weight"): the checkpoint key. */
@@ -47,7 +48,7 @@ export class Param {
     this.size = shape.reduce((a, b) => a * b, 1);
   }
 
-  get value(): tf.Variable {
+  get value(): tf.Variable<R> {
     if (!this.variable) throw new Error(`parameter ${this.name} has no memory yet: build the model with createModel`);
     return this.variable;
   }
@@ -57,7 +58,10 @@ export class Param {
     if (this.variable) throw new Error(`parameter ${this.name} was allocated twice`);
     const data = initialValues(this.init, this.size, rng);
     // No tf name: tfjs variable names are global to the engine, and two models share ours.
-    this.variable = tf.tidy(() => tf.variable(tf.tensor(data, [...this.shape]), this.trainable));
+    this.variable = tf.tidy(() => {
+      const initial: tf.Tensor = tf.tensor(data, [...this.shape]);
+      return tf.variable(initial as tf.Tensor<R>, this.trainable);
+    });
   }
 
   asNamedVariable(): NamedVariable {
