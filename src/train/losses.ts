@@ -8,6 +8,9 @@ import * as tf from '@tensorflow/tfjs';
  * lambda * CE(y_A) + (1 - lambda) * CE(y_B), because cross-entropy is linear in the target.
  */
 export function softTargetCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
+  if (logits.shape[0] !== targets.shape[0] || logits.shape[1] !== targets.shape[1]) {
+    throw new Error(`softTargetCrossEntropy: logits [${logits.shape}] do not match targets [${targets.shape}]`);
+  }
   return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.logSoftmax(logits, -1)), -1))) as tf.Scalar);
 }
 

@@ -99,3 +99,28 @@ for (const backend of ['wasm', 'cpu'] as const) {
     }
   });
 }
+
+describe('the drawn parameters do not depend on the backend', () => {
+  it('same seed on wasm and cpu: same pairing, lambda, masks and boxes, and the same pixels', async () => {
+    const run = async (backend: 'wasm' | 'cpu') => {
+      await useBackend(backend);
+      const input = constantBatch(6, 12, 12, 2);
+      const out = CONFIGS.map((config) => {
+        const mixed = createMixMethod(config).mix(input.x, input.labels, input.numClasses, new Rng(99));
+        const summary = { params: mixed.params, partner: mixed.partner, lambda: mixed.lambda, pixels: Array.from(mixed.x.dataSync()) };
+        disposeMixed(mixed);
+        return summary;
+      });
+      input.x.dispose();
+      return out;
+    };
+    const onCpu = await run('cpu');
+    const onWasm = await run('wasm');
+    CONFIGS.forEach((config, k) => {
+      assert.deepEqual(onWasm[k].params, onCpu[k].params, JSON.stringify(config));
+      assert.deepEqual(onWasm[k].partner, onCpu[k].partner);
+      assert.deepEqual(onWasm[k].lambda, onCpu[k].lambda);
+      onWasm[k].pixels.forEach((v, i) => assert.ok(Math.abs(v - onCpu[k].pixels[i]) < 1e-5, `${config.method} pixel ${i}`));
+    });
+  });
+});

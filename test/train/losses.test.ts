@@ -74,6 +74,13 @@ for (const backend of ['wasm', 'cpu'] as const) {
       tf.dispose([cellLogits, patchLabels]);
     });
 
+    it('softTargetCrossEntropy refuses targets of another shape', () => {
+      const logits = tf.zeros([2, 3]) as tf.Tensor2D;
+      const targets = tf.zeros([2, 4]) as tf.Tensor2D;
+      assert.throws(() => softTargetCrossEntropy(logits, targets), /do not match/);
+      tf.dispose([logits, targets]);
+    });
+
     it('localCrossEntropy refuses labels of another grid', () => {
       const cellLogits = tf.zeros([2, 4, 4, 3]) as tf.Tensor4D;
       const patchLabels = tf.zeros([2, 2, 2], 'int32') as tf.Tensor3D;
