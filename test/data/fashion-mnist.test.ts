@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { UserError } from '../../src/cli/errors';
+import { datasetShape } from '../../src/data/dataset-shapes';
 import { encodeIdx, encodeIdxGz } from '../../src/data/idx';
 import { loadDataset } from '../../src/data/readers';
 import { fashionMnist } from '../../src/data/readers/fashion-mnist';
@@ -83,6 +84,17 @@ test('fashion-mnist-mini ships in the repository: 5000 + 1000 images, balanced c
   // Real Fashion-MNIST pixels: the well-known mean (0.286) and std (0.353).
   assert.ok(Math.abs(dataset.mean[0] - 0.286) < 0.005);
   assert.ok(Math.abs(dataset.std[0] - 0.353) < 0.005);
+});
+
+test('the declared shape matches what the mini dataset loads', async () => {
+  const dataset = await loadDataset({ name: 'fashion-mnist-mini' });
+  assert.deepEqual(datasetShape('fashion-mnist-mini'), {
+    numClasses: dataset.classes.length,
+    height: dataset.height,
+    width: dataset.width,
+    channels: dataset.channels,
+  });
+  assert.throws(() => datasetShape('mnist'), /unknown dataset "mnist"/);
 });
 
 test('an unknown dataset name lists the choices', async () => {

@@ -67,6 +67,16 @@ test('decoded images are cached: the second load reads the cache, not the JPEGs'
   assert.deepEqual(second.test.labels, first.test.labels);
 });
 
+test('a damaged cache file is ignored and written again', async () => {
+  const root = await tinyFixture();
+  const cacheDir = tempFolder('damaged-cache');
+  const first = await loadDataset({ name: 'tiny-imagenet', root, cacheDir });
+  for (const f of fs.readdirSync(cacheDir)) fs.truncateSync(path.join(cacheDir, f), 100);
+  const second = await loadDataset({ name: 'tiny-imagenet', root, cacheDir });
+  assert.deepEqual(second.train.images, first.train.images);
+  assert.ok(fs.readdirSync(cacheDir).every((f) => fs.statSync(path.join(cacheDir, f)).size > 100));
+});
+
 test('a file that is not an image names the file; a stray file in a class folder too', async () => {
   const root = await tinyFixture();
   const bad = path.join(root, 'tiny-imagenet-200', 'val', 'images', 'val_1.JPEG');

@@ -22,6 +22,7 @@ export const CIFAR10_COUNTS = { train: 50000, test: 10000 } as const;
 
 export const cifar10: DatasetReader = {
   name: 'cifar10',
+  shape: { numClasses: 10, height: 32, width: 32, channels: 3 },
   summary: 'CIFAR-10, binary version, 50000 + 10000 colour 32x32 images, 10 classes',
   howToGet: `Run \`gridmix data fetch cifar10\`, or download the BINARY version ${CIFAR10_ARCHIVE.url} (md5 ${CIFAR10_ARCHIVE.md5}) and unpack it in one of those folders.`,
   searchFolders: (config) => searchFolders(config.root, 'cifar10'),

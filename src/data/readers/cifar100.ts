@@ -19,6 +19,7 @@ export const CIFAR100_COUNTS = { train: 50000, test: 10000 } as const;
 
 export const cifar100: DatasetReader = {
   name: 'cifar100',
+  shape: { numClasses: 100, height: 32, width: 32, channels: 3 },
   summary: 'CIFAR-100, binary version, 50000 + 10000 colour 32x32 images, 100 fine classes',
   howToGet: `Run \`gridmix data fetch cifar100\`, or download the BINARY version ${CIFAR100_ARCHIVE.url} (md5 ${CIFAR100_ARCHIVE.md5}) and unpack it in one of those folders.`,
   searchFolders: (config) => searchFolders(config.root, 'cifar100'),

@@ -13,6 +13,7 @@ export function fashionMnistMiniFolder(): string {
 
 export const fashionMnistMini: DatasetReader = {
   name: 'fashion-mnist-mini',
+  shape: { numClasses: 10, height: 28, width: 28, channels: 1 },
   summary: `Fashion-MNIST subset in the repository, ${FASHION_MNIST_MINI_COUNTS.train} + ${FASHION_MNIST_MINI_COUNTS.test} images, 10 balanced classes`,
   howToGet: 'It ships with gridmix in data/fashion-mnist-mini; re-make it with `node dist/scripts/make-fashion-mnist-mini.js`.',
   // The repository copy is the one place: a config root would shadow it with something else.

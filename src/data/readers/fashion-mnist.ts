@@ -102,6 +102,7 @@ const FILE_LIST = Object.values(FASHION_MNIST_FILES);
 
 export const fashionMnist: DatasetReader = {
   name: 'fashion-mnist',
+  shape: { numClasses: 10, height: 28, width: 28, channels: 1 },
   summary: 'Fashion-MNIST, 60000 + 10000 grey 28x28 images, 10 classes (IDX .gz files)',
   howToGet: `Install it with \`apt-get install dataset-fashion-mnist\` (Debian, to ${DEBIAN_FASHION_MNIST}), run \`gridmix data fetch fashion-mnist\`, or put the four *-ubyte.gz files in one of those folders.`,
   searchFolders: (config) => searchFolders(config.root, 'fashion-mnist', [DEBIAN_FASHION_MNIST]),

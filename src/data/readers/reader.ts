@@ -2,6 +2,7 @@
 import { UserError } from '../../cli/errors';
 import type { Dataset } from '../dataset';
 import type { DatasetConfig } from '../dataset-config';
+import type { DatasetShape } from '../dataset-shapes';
 
 /** What `gridmix data verify` found. */
 export interface VerifyReport {
@@ -15,6 +16,8 @@ export interface DatasetReader {
   readonly name: string;
   /** One line for `gridmix data list`. */
   readonly summary: string;
+  /** What a model sees with the default options, known without reading any file (dry runs, reports). */
+  readonly shape: DatasetShape;
   /** How to get the data, one line (download command, URL or licence note). */
   readonly howToGet: string;
   /** Folders searched, in order. */
