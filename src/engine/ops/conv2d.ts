@@ -64,8 +64,13 @@ function denseConv(rows: AxisWindow, cols: AxisWindow, stride: number) {
 /**
  * dL/dx as a stride-1 convolution of the output gradient, spread out to the input's stride grid
  * (zeros between its rows and columns), with the filter rotated 180 degrees and its in/out channels
- * swapped. Measured on wasm (one thread, ResNet-20, batch 128, whole training step): 31-37 images/s
- * with this against 17-21 with tf.conv2dTranspose (Conv2DBackpropInput) for the same gradient.
+ * swapped. Measured on wasm (one thread, batch 128, 3x3, 2 cores shared with other jobs), against
+ * tf.conv2dTranspose (Conv2DBackpropInput) for the same gradient: stride 1 on 32x32x16 60 vs 500 ms,
+ * 16x16x32 32 vs 287 ms, 8x8x64 40 vs 337 ms; stride 2 to 32x32x16 208 vs 455 ms; over a whole
+ * ResNet-20 step the prototypes went from 17-21 to 31-37 images/s. Splitting a strided gradient into
+ * s*s phase convolutions (no multiply-adds on the spread zeros) was tried and lost at these channel
+ * counts: CPU time 111 vs 69 ms (3x3 to 32x32x16), 49 vs 64 ms (3x3 to 16x16x32), 35 vs 19 ms (1x1):
+ * the thin per-phase convolutions and the interleaving copies cost more than the zeros.
  */
 function inputGradient(
   dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: number[], rows: AxisWindow, cols: AxisWindow, stride: number,
