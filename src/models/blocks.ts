@@ -117,7 +117,6 @@ function needsProjection(inChannels: number, outChannels: number, stride: number
 
 /** Two 3x3 convs (ResNet-18/34, CIFAR ResNet-20). */
 export class BasicBlock implements ResidualBlock {
-  static readonly expansion = 1;
   readonly outChannels: number;
   private readonly conv1: ConvBnRelu;
   private readonly conv2: ConvBnRelu;
@@ -269,9 +268,8 @@ function preActShortcut(name: string, inChannels: number, outChannels: number, s
     : undefined;
 }
 
-/** Two 3x3 convs, pre-activated (WideResNet's block; its dropout between the convs is 0 here, as in the paper's WRN runs). */
+/** Two 3x3 convs, pre-activated (WideResNet's block, without its optional dropout between the convs). */
 export class PreActBasicBlock extends PreActBlockBase {
-  static readonly expansion = 1;
   readonly outChannels: number;
   protected readonly units;
   protected readonly shortcut;
@@ -316,6 +314,5 @@ export class PreActBottleneck extends PreActBlockBase {
 
 /** A residual block class as the ResNet builder takes it. */
 export interface ResidualBlockClass {
-  readonly expansion: number;
   new (name: string, args: ResidualBlockArgs): ResidualBlock;
 }

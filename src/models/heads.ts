@@ -5,21 +5,9 @@
 // grid size, a random N per batch included.
 import * as tf from '@tensorflow/tfjs';
 import * as ops from '../engine/ops';
-import { childName, type ForwardContext, type MapShape } from './layer';
+import { childName, type ForwardContext, type MapShape, type SummaryRow } from './layer';
 import { Conv2d, dropout, Linear, MaxPool2d, runLayers, shapeThrough } from './layers';
-import type { Initializer, Param } from './param';
-
-/** One line of a model summary. */
-export interface SummaryRow {
-  name: string;
-  /** Per-sample output shape: [h, w, c] for feature maps, [k] for logits. */
-  outputShape: readonly number[];
-  parameters: number;
-}
-
-export function parameterCount(params: readonly Param[]): number {
-  return params.reduce((sum, p) => sum + p.size, 0);
-}
+import { parameterCount, type Initializer, type Param } from './param';
 
 /** f_g: feature map [B, h, w, C] -> logits [B, K]. */
 export interface ClassifierHead {

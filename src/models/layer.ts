@@ -8,6 +8,14 @@ import type { Param } from './param';
 /** [height, width, channels] of one sample's feature map (the batch dimension is left out). */
 export type MapShape = readonly [height: number, width: number, channels: number];
 
+/** One line of a model summary. */
+export interface SummaryRow {
+  name: string;
+  /** Per-sample output shape: [h, w, c] for feature maps, [k] for logits. */
+  outputShape: readonly number[];
+  parameters: number;
+}
+
 export interface ForwardContext {
   /** Batch statistics (and running-average updates) in batch norm, dropout on. */
   training: boolean;

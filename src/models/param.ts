@@ -74,6 +74,11 @@ export class Param<R extends tf.Rank = tf.Rank> {
   }
 }
 
+/** How many numbers the parameters hold. */
+export function parameterCount(params: readonly Param[]): number {
+  return params.reduce((sum, p) => sum + p.size, 0);
+}
+
 function initialValues(init: Initializer, size: number, rng: Rng): Float32Array {
   const data = new Float32Array(size);
   switch (init.kind) {

@@ -2,7 +2,8 @@
 // shapes alone: nothing is allocated, so VGG-19's 143M parameters cost nothing to count.
 import { architectureBuffers, architectureParameters, featureShape, type Architecture, type InputVariant } from './architecture';
 import type { BuilderArgs } from './builder-args';
-import { parameterCount, type SummaryRow } from './heads';
+import type { SummaryRow } from './layer';
+import { parameterCount } from './param';
 import { buildArchitecture } from './registry';
 
 /** Trainable parameters (the local head included when args.localHead), without allocating them. */
