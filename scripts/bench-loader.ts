@@ -1,5 +1,6 @@
 // Loader throughput (images/s) for batches of 128 at 32x32 and 64x64 on synthetic uint8 data, with
-// and without augmentation, and the same crop + flip done with tensor ops for comparison.
+// and without augmentation, and the same crop + flip done with tensor ops for comparison; plus the
+// 224x224 random-resized crop (JS only).
 //
 //   node dist/scripts/bench-loader.js [--backend wasm|cpu]
 import * as tf from '@tensorflow/tfjs';
@@ -9,16 +10,15 @@ import { DataLoader } from '../src/data/loader';
 import { Rng } from '../src/engine/rng';
 
 const BATCH = 128;
-const IMAGES = 4096;
 const SECONDS = 2;
 
-function syntheticDataset(side: number): Dataset {
+function syntheticDataset(side: number, images: number): Dataset {
   const rng = new Rng(1);
-  const bytes = IMAGES * side * side * 3;
-  const images = new Uint8Array(bytes);
-  for (let i = 0; i < bytes; i++) images[i] = rng.int(256);
-  const labels = Int32Array.from({ length: IMAGES }, (_, i) => i % 10);
-  const split = { images, labels, count: IMAGES };
+  const bytes = images * side * side * 3;
+  const pixels = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i++) pixels[i] = rng.int(256);
+  const labels = Int32Array.from({ length: images }, (_, i) => i % 10);
+  const split = { images: pixels, labels, count: images };
   return { name: `synthetic-${side}`, classes: [...Array(10).keys()].map(String), height: side, width: side, channels: 3, train: split, test: split, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };
 }
 
@@ -54,10 +54,11 @@ function tensorOpStep(dataset: Dataset, rng: Rng): () => void {
   const side = dataset.height;
   const pad = side <= 32 ? 4 : 8;
   const bytes = side * side * 3;
+  const count = dataset.train.count;
   let position = 0;
   return () => {
     const batch = dataset.train.images.subarray(position * bytes, (position + BATCH) * bytes);
-    position = (position + BATCH) % (IMAGES - BATCH);
+    position = (position + BATCH) % (count - BATCH);
     const boxes: number[] = [];
     const flips: number[] = [];
     const padded = side + 2 * pad;
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
   await tf.ready();
   console.log(`loader throughput, batch ${BATCH}, backend ${tf.getBackend()} (images/s)`);
   for (const side of [32, 64]) {
-    const dataset = syntheticDataset(side);
+    const dataset = syntheticDataset(side, 4096);
     const plain = measure(loaderStep(new DataLoader(dataset, 'train', { batchSize: BATCH, seed: 0, augment: false })));
     const augmented = measure(loaderStep(new DataLoader(dataset, 'train', { batchSize: BATCH, seed: 0 })));
     const tensorOps = measure(tensorOpStep(dataset, new Rng(0)));
@@ -97,6 +98,10 @@ async function main(): Promise<void> {
       `${side}x${side}: no augmentation ${plain.toFixed(0)}, crop+flip in JS ${augmented.toFixed(0)}, crop+flip with tensor ops ${tensorOps.toFixed(0)}`,
     );
   }
+  const large = syntheticDataset(224, 512);
+  const plain = measure(loaderStep(new DataLoader(large, 'train', { batchSize: BATCH, seed: 0, augment: false })));
+  const resized = measure(loaderStep(new DataLoader(large, 'train', { batchSize: BATCH, seed: 0 })));
+  console.log(`224x224: no augmentation ${plain.toFixed(0)}, random-resized crop + flip in JS ${resized.toFixed(0)}`);
 }
 
 main().catch((err) => {

@@ -125,29 +125,42 @@ function shiftCopy(src: Uint8Array, srcOffset: number, dst: Uint8Array, dstOffse
 
 function resizedCopy(src: Uint8Array, srcOffset: number, dst: Uint8Array, dstOffset: number, shape: ImageShape, window: CropWindow): void {
   const { height, width, channels } = shape;
-  const scaleY = window.height / height;
-  const scaleX = window.width / width;
+  // The source columns and weights depend on x only, the rows on y only: compute each once.
+  const columns = sampleGrid(width, window.width, window.left, window.flip);
+  const rows = sampleGrid(height, window.height, window.top, false);
+  const rowBytes = width * channels;
   for (let y = 0; y < height; y++) {
-    const fy = Math.min(Math.max((y + 0.5) * scaleY - 0.5, 0), window.height - 1);
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, window.height - 1);
-    const wy = fy - y0;
-    const row0 = srcOffset + (window.top + y0) * width * channels;
-    const row1 = srcOffset + (window.top + y1) * width * channels;
+    const row0 = srcOffset + rows.first[y] * rowBytes;
+    const row1 = srcOffset + rows.second[y] * rowBytes;
+    const wy = rows.weight[y];
+    let d = dstOffset + y * rowBytes;
     for (let x = 0; x < width; x++) {
-      const outX = window.flip ? width - 1 - x : x;
-      const fx = Math.min(Math.max((outX + 0.5) * scaleX - 0.5, 0), window.width - 1);
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(x0 + 1, window.width - 1);
-      const wx = fx - x0;
-      const c0 = (window.left + x0) * channels;
-      const c1 = (window.left + x1) * channels;
-      const d = dstOffset + (y * width + x) * channels;
-      for (let c = 0; c < channels; c++) {
-        const top = src[row0 + c0 + c] * (1 - wx) + src[row0 + c1 + c] * wx;
-        const bottom = src[row1 + c0 + c] * (1 - wx) + src[row1 + c1 + c] * wx;
-        dst[d + c] = Math.round(top * (1 - wy) + bottom * wy);
+      const c0 = columns.first[x] * channels;
+      const c1 = columns.second[x] * channels;
+      const wx = columns.weight[x];
+      for (let c = 0; c < channels; c++, d++) {
+        const top = src[row0 + c0 + c] + (src[row0 + c1 + c] - src[row0 + c0 + c]) * wx;
+        const bottom = src[row1 + c0 + c] + (src[row1 + c1 + c] - src[row1 + c0 + c]) * wx;
+        dst[d] = Math.round(top + (bottom - top) * wy);
       }
     }
   }
+}
+
+/** For each of `size` output positions: the two source positions around it and the second one's weight. */
+function sampleGrid(size: number, windowSize: number, windowStart: number, flip: boolean) {
+  const first = new Int32Array(size);
+  const second = new Int32Array(size);
+  const weight = new Float32Array(size);
+  const scale = windowSize / size;
+  for (let i = 0; i < size; i++) {
+    const out = flip ? size - 1 - i : i;
+    // Pixel centres aligned (half-pixel), clamped at the window's edges, as torchvision does.
+    const f = Math.min(Math.max((out + 0.5) * scale - 0.5, 0), windowSize - 1);
+    const lower = Math.floor(f);
+    first[i] = windowStart + lower;
+    second[i] = windowStart + Math.min(lower + 1, windowSize - 1);
+    weight[i] = f - lower;
+  }
+  return { first, second, weight };
 }

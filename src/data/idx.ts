@@ -29,7 +29,8 @@ export function parseIdx(bytes: Uint8Array, label: string, expectedRank: number)
   if (bytes.length !== expectedBytes) {
     throw new UserError(`${label}: ${bytes.length} bytes, expected ${expectedBytes} for an IDX array of shape ${dims.join('x')}`);
   }
-  return { dims, data: bytes.subarray(headerBytes) };
+  // A plain Uint8Array view, not a Buffer: Buffer.slice would share memory where Uint8Array.slice copies.
+  return { dims, data: new Uint8Array(bytes.buffer, bytes.byteOffset + headerBytes, bytes.length - headerBytes) };
 }
 
 /** Reads and parses a gzip-compressed IDX file. */
