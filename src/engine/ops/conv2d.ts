@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { axisWindow, explicitPad, padOrCropSpatial, type AxisWindow, type Padding } from './padding';
 import { dilateSpatial } from './dilate';
+import { pointwiseFilterGradient, pointwiseInputGradient } from './pointwise-conv-gradients';
 
 export interface Conv2DArgs {
   strides?: number;
@@ -47,6 +48,10 @@ function blockDiagonalFilter(filter: tf.Tensor4D, groups: number): tf.Tensor4D {
   });
 }
 
+function isUnpaddedPointwise(filterShape: number[], rows: AxisWindow, cols: AxisWindow): boolean {
+  return filterShape[0] === 1 && filterShape[1] === 1 && rows.before + rows.after + cols.before + cols.after === 0;
+}
+
 /** The convolution for one geometry, with the custom gradient. */
 function denseConv(rows: AxisWindow, cols: AxisWindow, stride: number) {
   return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -55,6 +60,9 @@ function denseConv(rows: AxisWindow, cols: AxisWindow, stride: number) {
     const value = tf.conv2d(x4, w4, stride, explicitPad(rows, cols));
     const gradFunc = (dy: tf.Tensor4D, saved: tf.Tensor[]): tf.Tensor[] => {
       const [xs, ws] = saved as tf.Tensor4D[];
+      if (isUnpaddedPointwise(ws.shape, rows, cols)) {
+        return [pointwiseInputGradient(dy, ws, xs.shape, stride), pointwiseFilterGradient(xs, dy, stride)];
+      }
       return [inputGradient(dy, ws, xs.shape, rows, cols, stride), filterGradient(xs, dy, ws.shape, rows, cols, stride)];
     };
     return { value, gradFunc };
