@@ -71,6 +71,8 @@ const convCases: ConvCase[] = [
   { h: 6, w: 6, k: 3, stride: 1, pad: 1, cin: 4, cout: 6, groups: 2 },
   { h: 7, w: 6, k: 3, stride: 2, pad: 1, cin: 8, cout: 8, groups: 4 },
   { h: 5, w: 5, k: 1, stride: 1, pad: 'valid', cin: 6, cout: 9, groups: 3 },
+  // groups of 8 input channels: the split/concat form (narrower groups: the block-diagonal filter)
+  { h: 5, w: 6, k: 3, stride: 2, pad: 1, cin: 16, cout: 8, groups: 2 },
 ];
 
 convCases.forEach((c, i) => {

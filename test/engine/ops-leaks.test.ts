@@ -64,6 +64,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
     const calls: Array<() => tf.Tensor | tf.Tensor[]> = [
       () => ops.conv2d(x, p.stem as tf.Tensor4D, { strides: 2, pad: 3 }),
       () => ops.conv2d(x, p.stem.slice([0, 0, 0, 0], [3, 3, 3, 4]) as tf.Tensor4D, { pad: 'same' }),
+      () => ops.conv2d(tf.tile(x, [1, 1, 1, 8]) as tf.Tensor4D, p.stem.slice([0, 0, 0, 0], [3, 3, 3, 4]).tile([1, 1, 4, 1]) as tf.Tensor4D, { pad: 1, groups: 2 }),
       () => Object.values(ops.batchNormTrain(x, p.gamma3 as tf.Tensor1D, p.beta3 as tf.Tensor1D, 1e-5)),
       () => ops.batchNormInfer(x, p.gamma3 as tf.Tensor1D, p.beta3 as tf.Tensor1D, p.beta3 as tf.Tensor1D, p.gamma3 as tf.Tensor1D, 1e-5),
       () => ops.maxPool(x, 3, 2, 1),

@@ -1,10 +1,12 @@
 // NHWC convolution with its gradients written as forward convolutions, because the wasm backend has
 // no Conv2DBackpropFilter kernel at all and its Conv2DBackpropInput (tf.conv2dTranspose) is slow.
 // Every gradient below runs on kernels wasm has (Conv2D with dilation, Transpose, PadV2, Slice,
-// Reverse, BatchMatMul), and on the cpu and tensorflow backends alike.
+// Reverse, BatchMatMul), and on the cpu and tensorflow backends alike. Unpadded 1x1 convolutions take
+// matrix-product gradients (pointwise-conv-gradients.ts); groups are in grouped-conv.ts.
 import * as tf from '@tensorflow/tfjs';
 import { axisWindow, explicitPad, padOrCropSpatial, type AxisWindow, type Padding } from './padding';
 import { dilateSpatial } from './dilate';
+import { groupedConv, type DenseConv } from './grouped-conv';
 import { pointwiseFilterGradient, pointwiseInputGradient } from './pointwise-conv-gradients';
 
 export interface Conv2DArgs {
@@ -26,26 +28,8 @@ export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, args: Conv2DArgs): t
   if (cout % groups !== 0) throw new Error(`conv2d: ${cout} output channels do not split into ${groups} groups`);
   const rows = axisWindow(x.shape[1], kh, stride, args.pad);
   const cols = axisWindow(x.shape[2], kw, stride, args.pad);
-  const dense = groups === 1 ? filter : blockDiagonalFilter(filter, groups);
-  return denseConv(rows, cols, stride)(x, dense) as tf.Tensor4D;
-}
-
-/**
- * A grouped filter [kh, kw, Cin/G, Cout] as the equivalent dense filter [kh, kw, Cin, Cout] whose
- * off-diagonal channel blocks are zero; the filter gradient comes back through the same masking
- * (tf's Multiply/Reshape gradients). Chosen over G split convolutions + concat for correctness with
- * one code path and few kernel launches: the dense convolution does G times the grouped FLOPs, but a
- * split costs G forward and 2G backward convolutions of 4-32 channels (ResNeXt 32x4d), each with its
- * own transposes and XNNPACK weight packing, and wasm runs such thin convolutions far below peak.
- */
-function blockDiagonalFilter(filter: tf.Tensor4D, groups: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [kh, kw, groupIn, cout] = filter.shape;
-    const groupOut = cout / groups;
-    const eye = tf.reshape(tf.eye(groups), [1, 1, groups, 1, groups, 1]);
-    const perGroup = tf.reshape(filter, [kh, kw, 1, groupIn, groups, groupOut]);
-    return tf.reshape(tf.mul(perGroup, eye), [kh, kw, groups * groupIn, cout]);
-  });
+  const dense = denseConv(rows, cols, stride) as DenseConv;
+  return groups === 1 ? dense(x, filter) : groupedConv(x, filter, groups, dense);
 }
 
 function isUnpaddedPointwise(filterShape: number[], rows: AxisWindow, cols: AxisWindow): boolean {
