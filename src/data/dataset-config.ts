@@ -22,4 +22,9 @@ export interface DatasetConfig {
   imagenetATarget?: ImagenetATarget;
   /** Where decoded images of folder datasets are cached (default: the user cache). */
   cacheDir?: string;
+  /**
+   * Told how decoding a folder dataset is going (it can take minutes the first time). Default: a line
+   * on stderr every 10 % when more than PROGRESS_THRESHOLD images are decoded; pass () => {} for silence.
+   */
+  progress?: (message: string) => void;
 }

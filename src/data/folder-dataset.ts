@@ -28,7 +28,7 @@ export async function loadFolderDataset(listing: FolderListing, decoding: Folder
   // The same seeds as assembleDataset's limits, which then find nothing left to cut.
   const trainEntries = limitEntries(listing.train, config.trainLimit, seed);
   const testEntries = limitEntries(listing.test, config.testLimit, seed + 1);
-  const common = { dataset: decoding.name, size: decoding.size, cacheDir: config.cacheDir };
+  const common = { dataset: decoding.name, size: decoding.size, cacheDir: config.cacheDir, progress: config.progress };
   const train = await decodeEntries(trainEntries, { ...common, split: 'train', mode: decoding.trainMode });
   const test = await decodeEntries(testEntries, { ...common, split: 'test', mode: decoding.testMode });
   return assembleDataset(

@@ -25,6 +25,8 @@ export interface DecodedImage {
 
 export async function decodeImage(file: string, size: number, mode: ResizeMode): Promise<DecodedImage> {
   try {
+    // failOn 'error' (sharp's default is 'warning'): a JPEG with recoverable damage, of which ImageNet
+    // has a few ("extraneous bytes"), decodes as it does in PIL instead of stopping the whole load.
     // Greyscale, CMYK and alpha images all come out as 3-channel sRGB.
     const image = sharp(file, { failOn: 'error' }).removeAlpha().toColourspace('srgb');
     const { width, height } = await image.metadata();

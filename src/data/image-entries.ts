@@ -23,6 +23,14 @@ export interface DecodeRequest {
   mode: ResizeMode;
   /** Folder of the decoded-image cache (default: the user cache). */
   cacheDir?: string;
+  progress?: (message: string) => void;
+}
+
+/** Decodes smaller than this stay quiet by default. */
+export const PROGRESS_THRESHOLD = 2000;
+
+function defaultProgress(message: string): void {
+  process.stderr.write(`${message}\n`);
 }
 
 /** The entries a class-balanced, seeded limit keeps (all of them when there is no limit). */
@@ -47,12 +55,18 @@ export async function decodeEntries(entries: readonly ImageEntry[], request: Dec
   const boxes = hasBoxes ? new Float32Array(count * 4) : undefined;
   // sharp decodes on libuv's thread pool: keep a few files in flight, one per core and then some.
   const inFlight = Math.max(2, os.cpus().length * 2);
+  const progress = request.progress ?? (count > PROGRESS_THRESHOLD ? defaultProgress : undefined);
+  const what = `${request.dataset} ${request.split}`;
+  progress?.(`${what}: decoding ${count} images to ${request.size}x${request.size} (cached for the next run in ${cacheFile})`);
+  const tenth = Math.max(1, Math.ceil(count / 10));
   let next = 0;
+  let done = 0;
   const worker = async () => {
     for (let i = next++; i < count; i = next++) {
       const decoded = await decodeImage(entries[i].file, request.size, request.mode);
       images.set(decoded.pixels, i * imageBytes);
       if (boxes) boxes.set(mapBox(entries[i].box!, decoded.mapping, request.size), i * 4);
+      if (++done % tenth === 0 && done < count) progress?.(`${what}: ${done}/${count} decoded`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker));

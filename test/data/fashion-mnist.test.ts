@@ -7,7 +7,7 @@ import { UserError } from '../../src/cli/errors';
 import { datasetShape } from '../../src/data/dataset-shapes';
 import { encodeIdx, encodeIdxGz } from '../../src/data/idx';
 import { loadDataset } from '../../src/data/readers';
-import { fashionMnist } from '../../src/data/readers/fashion-mnist';
+import { DEBIAN_FASHION_MNIST, fashionMnist } from '../../src/data/readers/fashion-mnist';
 import { missingDatasetError } from '../../src/data/readers/reader';
 import { isolateUserCache, pixelValue, tempFolder, writeFashionMnist } from './fixtures';
 
@@ -95,6 +95,16 @@ test('the declared shape matches what the mini dataset loads', async () => {
     channels: dataset.channels,
   });
   assert.throws(() => datasetShape('mnist'), /unknown dataset "mnist"/);
+});
+
+const debian = fs.existsSync(path.join(DEBIAN_FASHION_MNIST, 'train-images-idx3-ubyte.gz'));
+
+test('the real Debian Fashion-MNIST: 60000 + 10000 images, 1000 test images per class', { skip: !debian && 'dataset-fashion-mnist is not installed' }, async () => {
+  const dataset = await loadDataset({ name: 'fashion-mnist' });
+  assert.equal(dataset.train.count, 60000);
+  const counts = new Array(10).fill(0);
+  dataset.test.labels.forEach((l) => counts[l]++);
+  assert.deepEqual(counts, new Array(10).fill(1000));
 });
 
 test('an unknown dataset name lists the choices', async () => {

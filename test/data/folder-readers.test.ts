@@ -55,16 +55,20 @@ test('tiny-imagenet: sorted-wnid class indices, val labels from val_annotations.
 
 test('decoded images are cached: the second load reads the cache, not the JPEGs', async () => {
   const root = await tinyFixture();
-  const first = await loadDataset({ name: 'tiny-imagenet', root });
+  const messages: string[] = [];
+  const first = await loadDataset({ name: 'tiny-imagenet', root, progress: (m) => messages.push(m) });
+  assert.match(messages[0], /^tiny-imagenet train: decoding 6 images to 64x64/);
   const cached = fs.readdirSync(path.join(cache, 'decoded')).filter((f) => f.startsWith('tiny-imagenet-64px-'));
   assert.ok(cached.length >= 2);
   assert.ok(cached.every((f) => !f.includes('.tmp-')), 'no temp files left behind');
   // Break every JPEG: a load that decoded again would fail.
   const images = path.join(root, 'tiny-imagenet-200', 'train', 'n01443537', 'images');
   for (const f of fs.readdirSync(images)) fs.writeFileSync(path.join(images, f), 'not a jpeg');
-  const second = await loadDataset({ name: 'tiny-imagenet', root });
+  messages.length = 0;
+  const second = await loadDataset({ name: 'tiny-imagenet', root, progress: (m) => messages.push(m) });
   assert.deepEqual(second.train.images, first.train.images);
   assert.deepEqual(second.test.labels, first.test.labels);
+  assert.deepEqual(messages, [], 'nothing decoded');
 });
 
 test('a damaged cache file is ignored and written again', async () => {
