@@ -29,3 +29,11 @@ export interface Dataset {
    */
   coveredClasses?: Int32Array;
 }
+
+/** What a dataset looks like to a model, known without reading its files. */
+export interface DatasetShape {
+  numClasses: number;
+  height: number;
+  width: number;
+  channels: number;
+}

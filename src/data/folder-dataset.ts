@@ -6,7 +6,7 @@ import { assembleDataset } from './assemble';
 import type { ChannelStats } from './channel-stats';
 import { decodeEntries, limitEntries, type ImageEntry } from './image-entries';
 import type { ResizeMode } from './image-decode';
-import type { VerifyReport } from './readers/reader';
+import { countReport, type VerifyReport } from './readers/reader';
 
 export interface FolderListing {
   classes: string[];
@@ -49,13 +49,6 @@ export async function loadFolderDataset(listing: FolderListing, decoding: Folder
 
 /** Counts the listed images of each split against the published sizes (no decoding). */
 export function verifyListing(folder: string, listing: FolderListing, expected: { train: number; test: number }): VerifyReport {
-  const lines: string[] = [`classes: ${listing.classes.length}`];
-  let ok = true;
-  for (const split of ['train', 'test'] as const) {
-    const found = listing[split].length;
-    const good = found === expected[split];
-    ok &&= good;
-    lines.push(`${split}: ${found} images (expected ${expected[split]}) ${good ? 'ok' : 'WRONG'}`);
-  }
-  return { folder, ok, lines };
+  const report = countReport(folder, { train: listing.train.length, test: listing.test.length }, expected);
+  return { ...report, lines: [`classes: ${listing.classes.length}`, ...report.lines] };
 }

@@ -2,10 +2,11 @@
 // pixels, per-channel normalisation, and a state that a checkpoint can carry so a resumed run sees
 // exactly the batches it would have seen.
 //
-// No prefetching: Node runs this loop and the wasm/cpu kernels on the same thread, so preparing the
-// next batch "while" the current one trains would only interleave the two, not overlap them. Preparing
-// a batch costs ~1 ms for 128 CIFAR images (scripts/bench-loader.ts) against tens to hundreds of ms for
-// a training step; a worker thread would win back less than its copies cost.
+// No prefetching: Node runs this loop and the tensor kernels on one thread (wasm and cpu compute in
+// it; tfjs-node's eager ops return only when done), so preparing the next batch "while" the current
+// one trains would interleave the two, not overlap them. A batch of 128 CIFAR images takes a few ms
+// (scripts/bench-loader.ts) against tens to hundreds of ms for a training step; a worker thread would
+// win back less than its copies cost.
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../cli/errors';
 import { Rng, type RngState } from '../engine/rng';

@@ -1,8 +1,7 @@
 // The one interface every dataset reader implements, and the failure it reports when data is missing.
 import { UserError } from '../../cli/errors';
-import type { Dataset } from '../dataset';
+import type { Dataset, DatasetShape } from '../dataset';
 import type { DatasetConfig } from '../dataset-config';
-import type { DatasetShape } from '../dataset-shapes';
 
 /** What `gridmix data verify` found. */
 export interface VerifyReport {
