@@ -27,6 +27,7 @@ test('data verify: counts of the shipped mini dataset', async () => {
   await dataVerify({ name: 'fashion-mnist-mini', print: out.print });
   assert.ok(out.lines.includes('  train: 5000 images (expected 5000) ok'));
   assert.ok(out.lines.includes('  test: 1000 images (expected 1000) ok'));
+  assert.equal(out.lines.filter((l) => /-ubyte\.gz: decompressed md5 [0-9a-f]{32} ok$/.test(l)).length, 4);
   assert.equal(out.lines.at(-1), 'fashion-mnist-mini: ok');
 });
 

@@ -7,6 +7,14 @@ import { requireFolder, type DatasetReader } from './reader';
 
 export const FASHION_MNIST_MINI_COUNTS = { train: 5000, test: 1000 } as const;
 
+/** md5 of the decompressed files as scripts/make-fashion-mnist-mini.ts writes them (it is deterministic). */
+const DECOMPRESSED_MD5: Record<string, string> = {
+  [FASHION_MNIST_FILES.trainImages]: '41808ea56f8868a50d2cb96e2bea5b24',
+  [FASHION_MNIST_FILES.trainLabels]: 'ce55f6d541f410ee66241762790ac25d',
+  [FASHION_MNIST_FILES.testImages]: '59c4a69b9cdfd762847c06433aaf5e7f',
+  [FASHION_MNIST_FILES.testLabels]: 'b932c55e495450b8da3c668f21289e82',
+};
+
 export function fashionMnistMiniFolder(): string {
   return path.join(repoRoot(), 'data', 'fashion-mnist-mini');
 }
@@ -25,6 +33,6 @@ export const fashionMnistMini: DatasetReader = {
     return readFashionMnistFolder(this.name, requireFolder(this, config), config);
   },
   async verify(config) {
-    return verifyFashionMnistFolder(requireFolder(this, config), FASHION_MNIST_MINI_COUNTS);
+    return verifyFashionMnistFolder(requireFolder(this, config), FASHION_MNIST_MINI_COUNTS, DECOMPRESSED_MD5);
   },
 };
