@@ -10,6 +10,11 @@ import { writeSampleGrid } from '../report/sample-grid';
 
 const SAMPLE_COUNT = 16;
 
+/** Class names cut to fit under a thumbnail. */
+function short(name: string): string {
+  return name.length > 6 ? name.slice(0, 5) + '.' : name;
+}
+
 function methodTitle(config: ExperimentConfig): string {
   const m = config.method;
   switch (m.name) {
@@ -49,7 +54,7 @@ export async function saveMixedSamples(file: string, config: ExperimentConfig, d
     channels: dataset.channels,
     samples: Array.from(lambda, (l, i) => ({
       pixels: Uint8Array.from(pixels.subarray(i * size, (i + 1) * size)),
-      caption: config.method.name === 'baseline' ? names[labels[i]] : `λ=${l.toFixed(2)} ${names[labels[i]]}/${names[partnerLabels[i]]}`,
+      caption: config.method.name === 'baseline' ? short(names[labels[i]]) : `λ=${l.toFixed(2)} ${short(names[labels[i]])}/${short(names[partnerLabels[i]])}`,
     })),
   });
 }

@@ -240,8 +240,8 @@ async function train(options: RunOptions, log: (line: string) => void): Promise<
       rows.push(row);
       tally = emptyTally();
       epochsDone = epoch + 1;
+      checkpointNow(); // first: it holds the rows, so metrics.csv and summary.json can always be rebuilt
       writeMetrics(paths.metrics, rows);
-      checkpointNow();
       writeSummary(paths.summary, summaryOf(epochsDone === epochs));
       progress.epochDone({ epoch: row.epoch, epochs, lr, trainLoss: row.train_loss, trainAcc: row.train_acc, testTop1: row.test_top1, testTop5: row.test_top5, seconds: row.seconds });
     }
