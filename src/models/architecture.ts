@@ -3,7 +3,7 @@
 // createModel gives it memory (src/models/backbone.ts).
 import type { LocalHead, ClassifierHead } from './heads';
 import type { Layer, MapShape } from './layer';
-import { shapeThrough } from './layers';
+import { shapeThrough } from './primitive-layers';
 import type { Param } from './param';
 
 /** Which input adaptation a builder took (see src/models/input-variant.ts). */

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../engine/rng';
 import { architectureBuffers, architectureParameters, type Architecture } from './architecture';
-import { runLayers } from './layers';
+import { runLayers } from './primitive-layers';
 import type { ForwardOptions, Model, ModelOutput, NamedVariable } from './model';
 import type { Param } from './param';
 

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as ops from '../engine/ops';
 import { childName, type ForwardContext, type Layer, type MapShape } from './layer';
-import { BatchNorm2d, Conv2d, shapeThrough } from './layers';
+import { BatchNorm2d, Conv2d, shapeThrough } from './primitive-layers';
 import type { Param } from './param';
 
 function allParameters(layers: readonly (Layer | undefined)[]): Param[] {

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as ops from '../engine/ops';
 import { childName, type ForwardContext, type MapShape, type SummaryRow } from './layer';
-import { Conv2d, dropout, Linear, MaxPool2d, runLayers, shapeThrough } from './layers';
+import { Conv2d, dropout, Linear, MaxPool2d, runLayers, shapeThrough } from './primitive-layers';
 import { parameterCount, type Initializer, type Param } from './param';
 
 /** f_g: feature map [B, h, w, C] -> logits [B, K]. */

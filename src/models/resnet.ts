@@ -19,7 +19,7 @@ import { BasicBlock, Bottleneck, ConvBnRelu, PreActivation, type ResidualBlockCl
 import { inputVariant, pytorchLinearInit, scaledWidth, type BuilderArgs } from './builder-args';
 import { LocalHead, PooledLinearHead } from './heads';
 import { childName, type Layer } from './layer';
-import { Conv2d, MaxPool2d, shapeThrough } from './layers';
+import { Conv2d, MaxPool2d, shapeThrough } from './primitive-layers';
 
 export interface ResNetArgs {
   block: ResidualBlockClass;

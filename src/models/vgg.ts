@@ -16,7 +16,7 @@ import { ConvBnRelu } from './blocks';
 import { inputVariant, scaledWidth, vggLinearInit, type BuilderArgs } from './builder-args';
 import { LocalHead, PooledLinearHead, VggMlpHead, type ClassifierHead } from './heads';
 import { type Layer } from './layer';
-import { MaxPool2d, shapeThrough } from './layers';
+import { MaxPool2d, shapeThrough } from './primitive-layers';
 
 /** A VGG table: output channels of a 3x3 conv layer, or 'M' for a 2x2 max pool with stride 2. */
 export type VggLayerList = ReadonlyArray<number | 'M'>;

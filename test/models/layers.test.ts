@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../src/engine/rng';
 import { adaptiveBins } from '../../src/engine/ops/pooling';
-import { BatchNorm2d, Conv2d } from '../../src/models/layers';
+import { BatchNorm2d, Conv2d } from '../../src/models/primitive-layers';
 import { LocalHead } from '../../src/models/heads';
 import { pytorchLinearInit } from '../../src/models/builder-args';
 import { createModel } from '../../src/models/registry';
