@@ -40,16 +40,12 @@ export async function download(source: DownloadSource, folder: string, fetchImpl
   const partial = `${target}.part`;
   const resumeFrom = fs.existsSync(partial) ? fs.statSync(partial).size : 0;
   const response = await request(source.url, resumeFrom, fetchImpl, folder, source.file);
-  // 206: the server continues where the .part file stops; 200: it sends everything, start over.
-  const append = resumeFrom > 0 && response.status === 206;
-  log(`${source.file}: downloading from ${source.url}${append ? ` (resuming at ${resumeFrom} bytes)` : ''}`);
-  const out = fs.createWriteStream(partial, { flags: append ? 'a' : 'w' });
-  try {
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-    }
-  } finally {
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  // 416: the .part file already holds every byte (the last attempt died before the rename).
+  if (response.status !== 416) {
+    // 206: the server continues where the .part file stops; 200: it sends everything, start over.
+    const append = resumeFrom > 0 && response.status === 206;
+    log(`${source.file}: downloading from ${source.url}${append ? ` (resuming at ${resumeFrom} bytes)` : ''}`);
+    await writeBody(response, partial, append);
   }
   try {
     await verifyChecksum(partial, source);
@@ -70,8 +66,20 @@ async function request(url: string, resumeFrom: number, fetchImpl: Fetch, folder
     const reason = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
     throw new UserError(`could not download ${url} (${reason}; offline?); download it by hand to ${path.join(folder, file)} and run the same fetch again to check and unpack it`);
   }
+  if (response.status === 416 && resumeFrom > 0) return response;
   if (!response.ok || !response.body) {
     throw new UserError(`could not download ${url}: HTTP ${response.status} ${response.statusText}; download it by hand to ${path.join(folder, file)} and run the same fetch again`);
   }
   return response;
+}
+
+async function writeBody(response: Response, file: string, append: boolean): Promise<void> {
+  const out = fs.createWriteStream(file, { flags: append ? 'a' : 'w' });
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    }
+  } finally {
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  }
 }

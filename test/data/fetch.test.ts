@@ -23,6 +23,7 @@ function fakeServer(body: Buffer, ranges: string[] = []): Fetch {
     if (range) {
       ranges.push(range);
       const start = Number(/bytes=(\d+)-/.exec(range)![1]);
+      if (start >= body.length) return new Response(null, { status: 416 });
       return new Response(new Uint8Array(body.subarray(start)), { status: 206 });
     }
     return new Response(new Uint8Array(body), { status: 200 });
@@ -53,6 +54,14 @@ test('download: resumes a .part file with a Range request', async () => {
   const file = await download({ url: 'http://example.invalid/a.bin', file: 'a.bin', md5 }, dir, fakeServer(payload, ranges));
   assert.deepEqual(ranges, ['bytes=1234-']);
   assert.deepEqual(fs.readFileSync(file), payload);
+});
+
+test('download: a complete .part file (416 to the Range request) is checked and kept', async () => {
+  const dir = tempFolder('dl-complete');
+  fs.writeFileSync(path.join(dir, 'a.bin.part'), payload);
+  const file = await download({ url: 'http://example.invalid/a.bin', file: 'a.bin', md5 }, dir, fakeServer(payload));
+  assert.deepEqual(fs.readFileSync(file), payload);
+  assert.deepEqual(fs.readdirSync(dir), ['a.bin']);
 });
 
 test('download: a checksum mismatch is a UserError and removes the bad .part', async () => {
