@@ -47,6 +47,15 @@ export class Backbone implements Model {
     });
   }
 
+  /**
+   * f_g's [C, K] class weights when f_g is global average pooling + linear on the feature map (ResNets,
+   * WRN, vgg16_gap, vgg_small): class activation maps are features . W. Undefined for VGG heads that
+   * max-pool first or use torchvision's MLP.
+   */
+  camWeights(): tf.Variable<tf.Rank.R2> | undefined {
+    return this.architecture.classifier.camWeight()?.value;
+  }
+
   parameters(): NamedVariable[] {
     return this.params.map((p) => p.asNamedVariable());
   }

@@ -14,6 +14,11 @@ export interface ClassifierHead {
   forward(features: tf.Tensor4D, ctx: ForwardContext): tf.Tensor2D;
   describe(input: MapShape): SummaryRow[];
   parameters(): Param[];
+  /**
+   * The [C, K] weight of a linear layer applied straight to the global average of the feature map, if
+   * that is what this head is: then class k's activation map (CAM, Zhou et al. 2016) is features . W[:, k].
+   */
+  camWeight(): Param<tf.Rank.R2> | undefined;
 }
 
 /** How the family initialises its classifier (torchvision differs between VGG and ResNet). */
@@ -61,6 +66,10 @@ export class PooledLinearHead implements ClassifierHead {
 
   parameters(): Param[] {
     return this.fc.parameters();
+  }
+
+  camWeight(): Param<tf.Rank.R2> | undefined {
+    return this.pools.length === 0 ? this.fc.weight : undefined;
   }
 }
 
@@ -117,6 +126,10 @@ export class VggMlpHead implements ClassifierHead {
 
   parameters(): Param[] {
     return this.fcs.flatMap((fc) => fc.parameters());
+  }
+
+  camWeight(): undefined {
+    return undefined;
   }
 }
 

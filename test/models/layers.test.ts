@@ -157,3 +157,25 @@ test('ImageNet variants run: torchvision stems and VGG MLP head at 224 px, dropo
     x.dispose();
   }
 });
+
+test('CAM weights: f_g of a GAP + linear head is the mean of the class activation maps', () => {
+  const model = createModel('vgg16_gap', { numClasses: 4, inputSize: 32, inChannels: 3, localHead: false, widthScale: 1 / 16 });
+  const x = tf.tidy(() => tf.tensor4d(new Float32Array(2 * 32 * 32 * 3).map((_, i) => Math.cos(i)), [2, 32, 32, 3]));
+  try {
+    const weights = model.camWeights();
+    assert.ok(weights);
+    tf.tidy(() => {
+      const { logits, features } = model.forward(x, { training: false });
+      const [b, h, w, c] = features.shape;
+      const cams = tf.reshape(tf.matMul(tf.reshape(features, [b * h * w, c]), weights), [b, h, w, 4]);
+      const bias = model.parameters().find((p) => p.name === 'classifier.bias')!.variable;
+      assertClose(tf.add(tf.mean(cams, [1, 2]), bias).dataSync(), logits.dataSync(), 1e-4, 'logits from CAMs');
+    });
+    const vgg19 = createModel('vgg19_bn', { numClasses: 4, inputSize: 32, inChannels: 3, localHead: false, widthScale: 1 / 16 });
+    assert.equal(vgg19.camWeights(), undefined);
+    vgg19.dispose();
+  } finally {
+    model.dispose();
+    x.dispose();
+  }
+});
