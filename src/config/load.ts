@@ -6,6 +6,7 @@ import * as path from 'path';
 import YAML from 'yaml';
 import { UserError } from '../cli/errors';
 import type { ExperimentConfig } from './schema';
+import { checkConfigRules } from './rules';
 import { validateConfig } from './validate';
 
 type Raw = Record<string, unknown>;
@@ -78,7 +79,9 @@ export function applyOverrides(raw: Raw, overrides: ConfigOverrides): Raw {
 }
 
 export function loadConfig(file: string, overrides: ConfigOverrides = {}): ExperimentConfig {
-  return validateConfig(applyOverrides(readConfigTree(file), overrides), file);
+  const config = validateConfig(applyOverrides(readConfigTree(file), overrides), file);
+  checkConfigRules(config, file);
+  return config;
 }
 
 /** The fully resolved config as YAML (saved beside every run). */

@@ -63,3 +63,12 @@ export function writeFileAtomic(target: string, data: string | Uint8Array | read
 export function writeJsonAtomic(target: string, value: unknown): void {
   writeFileAtomic(target, `${JSON.stringify(value, null, 2)}\n`);
 }
+
+/** mkdir -p, with the same clear error as a failed write. */
+export function ensureDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw explainWriteError(err, dir);
+  }
+}

@@ -9,7 +9,7 @@ import type { Dataset } from '../data/dataset';
 import { DataLoader, type LoaderState } from '../data/loader';
 import { describeBackend, selectBackend } from '../engine/backend';
 import { Rng, type RngState } from '../engine/rng';
-import { writeFileAtomic } from '../io/atomic-file';
+import { ensureDir, writeFileAtomic } from '../io/atomic-file';
 import { acquireRunLock } from '../io/run-lock';
 import { createMixMethod } from '../mix/registry';
 import type { Model } from '../models/model';
@@ -22,7 +22,7 @@ import { median, runPaths, writeMetrics, writeSummary, type MetricsRow, type Sum
 import { saveMixedSamples } from './mixed-samples';
 import { learningRate } from './schedule';
 import { trainStep, type StepContext } from './train-step';
-import { loadTrainingData, buildModel, checkGridFitsImage } from './setup';
+import { buildModel, loadTrainingData } from './setup';
 
 export interface RunOptions {
   config: ExperimentConfig;
@@ -86,7 +86,7 @@ export async function runTraining(options: RunOptions): Promise<Summary> {
   const { config, runDir } = options;
   const log = options.log ?? ((line: string) => console.log(line));
   const paths = runPaths(runDir);
-  fs.mkdirSync(runDir, { recursive: true });
+  ensureDir(runDir);
   const release = acquireRunLock(paths.lock, `run folder ${runDir}`);
   try {
     prepareRunDir(runDir, options.resume, options.force);
@@ -110,7 +110,6 @@ async function train(options: RunOptions, log: (line: string) => void): Promise<
   log(describeBackend(backend));
 
   const dataset: Dataset = await loadTrainingData(config);
-  checkGridFitsImage(config, dataset);
   const method = createMixMethod({ method: config.method.name, ...config.method });
   const model: Model = buildModel(config, dataset, method.needsLocalHead);
   const optimizer = new Sgd(model.parameters(), config.training.optimizer);
