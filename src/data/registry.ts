@@ -1,9 +1,10 @@
 // The functions behind `gridmix data list|verify|fetch`: where each dataset is looked for and whether
 // it is there, count/checksum checks, and downloads where the licence allows.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { UserError } from '../cli/errors';
 import type { DatasetConfig } from './dataset-config';
-import { download, type Fetch } from './download';
+import { download, verifyChecksum, type Fetch } from './download';
 import { extractArchive } from './extract';
 import { FETCH_PLANS, withMirror } from './fetch-plans';
 import { userDatasetDir } from './locations';
@@ -33,8 +34,26 @@ export function listDatasets(root?: string): DatasetStatus[] {
   });
 }
 
+/** Counts (and checksums) the reader checks, plus the checksum of the downloaded archive when it is still beside the data. */
 export async function verifyDataset(name: string, root?: string): Promise<VerifyReport> {
-  return getDatasetReader(name).verify({ name, root });
+  const report = await getDatasetReader(name).verify({ name, root });
+  const plan = FETCH_PLANS[name];
+  if (!plan?.unpack) return report;
+  const lines = [...report.lines];
+  let ok = report.ok;
+  for (const source of plan.sources) {
+    // The archive sits in the fetch folder, which is the data folder or the parent of its top folder.
+    const archive = [report.folder, path.dirname(report.folder)].map((dir) => path.join(dir, source.file)).find((f) => fs.existsSync(f));
+    if (!archive) continue;
+    try {
+      await verifyChecksum(archive, source);
+      lines.push(`${source.file}: checksum ok`);
+    } catch (err) {
+      ok = false;
+      lines.push(err instanceof Error ? err.message : String(err));
+    }
+  }
+  return { ...report, ok, lines };
 }
 
 export interface FetchOptions {

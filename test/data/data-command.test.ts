@@ -39,3 +39,14 @@ test('data verify: a dataset with the wrong counts fails with a UserError after 
   await assert.rejects(dataVerify({ name: 'cifar100', root, print: out.print }), { name: 'UserError', message: 'cifar100: verification failed (see above)' });
   assert.ok(out.lines.includes('  train: 2 images (expected 50000) WRONG'));
 });
+
+test('data verify: a downloaded archive left beside the data has its checksum checked', async () => {
+  const root = tempFolder('verify-archive');
+  fs.mkdirSync(path.join(root, 'cifar-100-binary'));
+  fs.writeFileSync(path.join(root, 'cifar-100-binary', 'train.bin'), cifarRecords([[0, 1]]));
+  fs.writeFileSync(path.join(root, 'cifar-100-binary', 'test.bin'), cifarRecords([[0, 3]]));
+  fs.writeFileSync(path.join(root, 'cifar-100-binary.tar.gz'), 'not the archive');
+  const out = capture();
+  await assert.rejects(dataVerify({ name: 'cifar100', root, print: out.print }), { name: 'UserError' });
+  assert.ok(out.lines.some((l) => /cifar-100-binary\.tar\.gz: md5 [0-9a-f]{32}, expected 03b5dce01913d631647c71ecec9e9cb8/.test(l)), out.lines.join('\n'));
+});
