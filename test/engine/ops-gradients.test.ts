@@ -127,6 +127,8 @@ const poolCases: PoolCase[] = [
   { h: 7, w: 6, size: 3, stride: 2, pad: 'same' },
   { h: 6, w: 7, size: 2, stride: 2, pad: 'valid' },
   { h: 5, w: 5, size: 3, stride: 1, pad: 1 },
+  { h: 6, w: 6, size: 2, stride: 2, pad: 'same' },
+  { h: 7, w: 8, size: 3, stride: 3, pad: 0 },
 ];
 
 poolCases.forEach((p, i) => {

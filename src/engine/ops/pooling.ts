@@ -1,9 +1,11 @@
 // Average pooling with PyTorch's numeric padding beside TensorFlow's 'same'/'valid', and PyTorch's
-// AdaptiveAvgPool2d bins. Gradients come from tf: AvgPoolGrad, PadV2 (-> Slice) and BatchMatMul have
-// correct wasm kernels (checked against cpu in test/engine), so no custom gradient is needed here.
-// Max pooling is in max-pool.ts: its wasm gradient kernel is wrong.
+// AdaptiveAvgPool2d bins. Non-overlapping windows (global and adaptive pooling, 2x2 stride 2) go
+// through windowAverage, whose gradient is a broadcast instead of the slow wasm AvgPoolGrad;
+// overlapping windows keep tf's gradients (AvgPoolGrad, PadV2 -> Slice, BatchMatMul: correct on
+// wasm, checked against cpu in test/engine). Max pooling is in max-pool.ts.
 import * as tf from '@tensorflow/tfjs';
 import type { Padding } from './padding';
+import { windowAverage } from './window-average';
 
 function padSpatial(x: tf.Tensor4D, pad: number, value: number): tf.Tensor4D {
   return pad > 0 ? tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]], value) : x;
@@ -14,6 +16,9 @@ function padSpatial(x: tf.Tensor4D, pad: number, value: number): tf.Tensor4D {
  * count_include_pad=True); 'same' averages over the in-image part of each window (TensorFlow).
  */
 export function avgPool(x: tf.Tensor4D, size: number, strides: number, pad: Padding): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  const unpadded = pad === 'valid' || pad === 0 || (pad === 'same' && h % size === 0 && w % size === 0);
+  if (size === strides && unpadded) return windowAverage(x, size, size);
   if (typeof pad === 'number') return tf.avgPool(padSpatial(x, pad, 0), size, strides, 'valid');
   return tf.avgPool(x, size, strides, pad);
 }
@@ -45,10 +50,7 @@ function adaptivePoolingMatrix(h: number, w: number, outH: number, outW: number)
  */
 export function adaptiveAvgPool(x: tf.Tensor4D, outHeight: number, outWidth: number): tf.Tensor4D {
   const [b, h, w, c] = x.shape;
-  if (h % outHeight === 0 && w % outWidth === 0) {
-    const window: [number, number] = [h / outHeight, w / outWidth];
-    return tf.avgPool(x, window, window, 'valid');
-  }
+  if (h % outHeight === 0 && w % outWidth === 0) return windowAverage(x, h / outHeight, w / outWidth);
   return tf.tidy(() => {
     const pooling = tf.reshape(adaptivePoolingMatrix(h, w, outHeight, outWidth), [1, outHeight * outWidth, h * w]);
     const pixels = tf.reshape(x, [b, h * w, c]);
@@ -56,8 +58,8 @@ export function adaptiveAvgPool(x: tf.Tensor4D, outHeight: number, outWidth: num
   });
 }
 
-/** Mean over H and W: [B, H, W, C] -> [B, C], as one avgPool (tf.mean over axes 1, 2 transposes first). */
+/** Mean over H and W: [B, H, W, C] -> [B, C], as one window (tf.mean over axes 1, 2 transposes first). */
 export function globalAvgPool(x: tf.Tensor4D): tf.Tensor2D {
   const [b, h, w, c] = x.shape;
-  return tf.reshape(tf.avgPool(x, [h, w], [h, w], 'valid'), [b, c]);
+  return tf.reshape(windowAverage(x, h, w), [b, c]);
 }
