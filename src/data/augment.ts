@@ -139,19 +139,20 @@ function resizedCopy(src: Uint8Array, srcOffset: number, dst: Uint8Array, dstOff
       const c1 = columns.second[x] * channels;
       const wx = columns.weight[x];
       for (let c = 0; c < channels; c++, d++) {
-        const top = src[row0 + c0 + c] + (src[row0 + c1 + c] - src[row0 + c0 + c]) * wx;
-        const bottom = src[row1 + c0 + c] + (src[row1 + c1 + c] - src[row1 + c0 + c]) * wx;
-        dst[d] = Math.round(top + (bottom - top) * wy);
+        // 8-bit fixed-point weights: small-integer arithmetic, twice as fast as floats here.
+        const top = (src[row0 + c0 + c] << 8) + (src[row0 + c1 + c] - src[row0 + c0 + c]) * wx;
+        const bottom = (src[row1 + c0 + c] << 8) + (src[row1 + c1 + c] - src[row1 + c0 + c]) * wx;
+        dst[d] = ((top << 8) + (bottom - top) * wy + 32768) >> 16;
       }
     }
   }
 }
 
-/** For each of `size` output positions: the two source positions around it and the second one's weight. */
+/** For each of `size` output positions: the two source positions around it and the second one's weight in 1/256ths. */
 function sampleGrid(size: number, windowSize: number, windowStart: number, flip: boolean) {
   const first = new Int32Array(size);
   const second = new Int32Array(size);
-  const weight = new Float32Array(size);
+  const weight = new Int32Array(size);
   const scale = windowSize / size;
   for (let i = 0; i < size; i++) {
     const out = flip ? size - 1 - i : i;
@@ -160,7 +161,7 @@ function sampleGrid(size: number, windowSize: number, windowStart: number, flip:
     const lower = Math.floor(f);
     first[i] = windowStart + lower;
     second[i] = windowStart + Math.min(lower + 1, windowSize - 1);
-    weight[i] = f - lower;
+    weight[i] = Math.round((f - lower) * 256);
   }
   return { first, second, weight };
 }

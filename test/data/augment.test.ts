@@ -47,6 +47,17 @@ test('a smaller window is resized back: a 2x2 window of a flat region stays flat
   assert.ok(out.every((v) => v === 77));
 });
 
+test('a smaller window is resized bilinearly with aligned pixel centres', () => {
+  // One channel, 4 x 2, both rows 0, 100, 200, 250; the window is columns 1-2 stretched to width 4.
+  const src = Uint8Array.from([0, 100, 200, 250, 0, 100, 200, 250]);
+  const out = new Uint8Array(8);
+  const shape1 = { height: 2, width: 4, channels: 1 };
+  applyCropWindow(src, 0, out, 0, shape1, { top: 0, left: 1, height: 2, width: 2, flip: false });
+  assert.deepEqual([...out], [100, 125, 175, 200, 100, 125, 175, 200]);
+  applyCropWindow(src, 0, out, 0, shape1, { top: 0, left: 1, height: 2, width: 2, flip: true });
+  assert.deepEqual([...out.subarray(0, 4)], [200, 175, 125, 100]);
+});
+
 test('the standard policy by size: pad 4 for 28 and 32, pad 8 for 64, resized crop for 224', () => {
   assert.deepEqual(standardPolicy(28, 28), { kind: 'pad-crop', pad: 4 });
   assert.deepEqual(standardPolicy(32, 32), { kind: 'pad-crop', pad: 4 });
