@@ -4,6 +4,7 @@
 // values (common before a ReLU) would train on a wrong gradient.
 import * as tf from '@tensorflow/tfjs';
 import { dilateSpatial } from './dilate';
+import { stridedPixels } from './strided-read';
 import { axisWindow, explicitPad, padOrCropSpatial, type AxisWindow, type Padding } from './padding';
 
 /**
@@ -41,15 +42,13 @@ function maxPoolBackward(
   dy: tf.Tensor4D, padded: tf.Tensor4D, y: tf.Tensor4D, xShape: number[],
   rows: AxisWindow, cols: AxisWindow, size: number, stride: number,
 ): tf.Tensor4D {
-  const [b, h, w, c] = xShape;
+  const [, h, w] = xShape;
   const zeros = tf.zerosLike(dy);
   const parts: tf.Tensor4D[] = [];
   let claimed: tf.Tensor | undefined;
   for (let i = 0; i < size; i++) {
     for (let j = 0; j < size; j++) {
-      const cells = tf.stridedSlice(
-        padded, [0, i, j, 0], [b, i + (rows.out - 1) * stride + 1, j + (cols.out - 1) * stride + 1, c], [1, stride, stride, 1],
-      );
+      const cells = stridedPixels(padded, stride, i, j, rows.out, cols.out);
       let wins = tf.equal(cells, y);
       if (claimed) {
         wins = tf.logicalAnd(wins, tf.logicalNot(claimed));

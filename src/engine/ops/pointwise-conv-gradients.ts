@@ -9,19 +9,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { dilateSpatial } from './dilate';
 import { padOrCropSpatial } from './padding';
-
-function strided(x: tf.Tensor4D, stride: number, outRows: number, outCols: number): tf.Tensor4D {
-  if (stride === 1) return x;
-  const [b, , , c] = x.shape;
-  return tf.stridedSlice(x, [0, 0, 0, 0], [b, (outRows - 1) * stride + 1, (outCols - 1) * stride + 1, c], [1, stride, stride, 1]) as tf.Tensor4D;
-}
+import { stridedPixels } from './strided-read';
 
 /** dL/dW [1, 1, Cin, Cout] = (the pixels read, as [N, Cin])^T @ dy as [N, Cout]. */
 export function pointwiseFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, stride: number): tf.Tensor4D {
   const [b, ho, wo, cout] = dy.shape;
   const cin = x.shape[3];
   const n = b * ho * wo;
-  const pixels = tf.reshape(strided(x, stride, ho, wo), [n, cin]);
+  const pixels = tf.reshape(stridedPixels(x, stride, 0, 0, ho, wo), [n, cin]);
   return tf.reshape(tf.matMul(tf.transpose(pixels), tf.reshape(dy, [n, cout])), [1, 1, cin, cout]);
 }
 
