@@ -5,10 +5,15 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { encodeIdxGz } from '../../src/data/idx';
 
+const foldersToRemove: string[] = [];
+process.on('exit', () => {
+  for (const dir of foldersToRemove) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 /** A fresh temp folder, removed when the test process exits. */
 export function tempFolder(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `gridmix-${prefix}-`));
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  foldersToRemove.push(dir);
   return dir;
 }
 
