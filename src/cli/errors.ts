@@ -13,3 +13,6 @@ export const EXIT_USER_ERROR = 1;
 export const EXIT_NOT_IMPLEMENTED = 2;
 export const EXIT_INTERRUPTED = 130;
 export const EXIT_BUG = 70;
+
+/** A verb or option that other work fills in: the CLI says so and exits 2. */
+export class NotImplementedError extends Error {}

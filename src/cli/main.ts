@@ -1,10 +1,11 @@
 // The gridmix program: wiring only. Each verb lives in its own file as a plain async function
 // taking one typed options object (tests call those directly); only this entry point exits.
 import { Command, CommanderError } from 'commander';
-import { EXIT_BUG, EXIT_NOT_IMPLEMENTED, EXIT_USER_ERROR, UserError } from './errors';
+import { EXIT_BUG, EXIT_NOT_IMPLEMENTED, EXIT_USER_ERROR, NotImplementedError, UserError } from './errors';
 import { registerTrainCommand } from './train';
 import { registerAblateCommand } from './ablate';
 import { registerDataCommand } from './data';
+import { registerEvalCommand } from './eval';
 import { registerReportCommand } from './report';
 
 /** A verb that another piece of work fills in: says so and exits 2. */
@@ -13,8 +14,6 @@ function notYet(verb: string): () => never {
     throw new NotImplementedError(`gridmix ${verb}: not implemented yet`);
   };
 }
-
-class NotImplementedError extends Error {}
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -25,7 +24,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerTrainCommand(program);
   registerAblateCommand(program);
-  program.command('eval').description('evaluate a checkpoint: --test, --imagenet-a or --localization').option('--checkpoint <dir>').action(notYet('eval'));
+  registerEvalCommand(program);
   registerReportCommand(program);
   registerDataCommand(program);
   program.command('preview').description('write mixed samples as PNGs plus a JSON of masks, boxes, lambdas and labels').action(notYet('preview'));

@@ -1,4 +1,6 @@
 // Test-set accuracy of the plain network (mixing is training-only): top-1 and top-5 in %.
+// Optionally over a subset of the model's classes (ImageNet-A / TinyImageNet-A): the logits are
+// sliced to those classes before the top-k, as the reference ImageNet-A protocol does.
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset';
 import { DataLoader } from '../data/loader';
@@ -10,27 +12,35 @@ export interface Accuracy {
   count: number;
 }
 
-export function evaluate(model: Model, dataset: Dataset, batchSize: number): Accuracy {
-  const loader = new DataLoader(dataset, 'test', { batchSize, seed: 0, shuffle: false, augment: false });
-  const k = Math.min(5, dataset.classes.length);
+export interface EvaluateOptions {
+  batchSize: number;
+  /** Model class indices to rank among (ascending); labels must be among them. Default: all. */
+  classSubset?: Int32Array;
+}
+
+export function evaluate(model: Model, dataset: Dataset, options: EvaluateOptions): Accuracy {
+  const loader = new DataLoader(dataset, 'test', { batchSize: options.batchSize, seed: 0, shuffle: false, augment: false });
+  const subset = options.classSubset;
+  const k = Math.min(5, subset ? subset.length : model.numClasses);
   let top1 = 0;
   let top5 = 0;
   let count = 0;
   for (let batch = loader.nextBatch(); batch; batch = loader.nextBatch()) {
+    const { x, labels } = batch;
     const hits = tf.tidy(() => {
-      const { logits } = model.forward(batch!.x, { training: false });
-      const { indices } = tf.topk(logits, k);
-      const labels = tf.tensor2d(batch!.labels, [batch!.labels.length, 1], 'int32');
-      const match = tf.cast(tf.equal(indices, labels), 'int32');
-      const first = tf.sum(tf.slice(match, [0, 0], [-1, 1]));
-      return tf.stack([first, tf.sum(match)]);
+      let { logits } = model.forward(x, { training: false });
+      if (subset) logits = tf.gather(logits, tf.tensor1d(subset, 'int32'), 1);
+      let { indices } = tf.topk(logits, k);
+      if (subset) indices = tf.reshape(tf.gather(tf.tensor1d(subset, 'int32'), tf.reshape(indices, [-1])), indices.shape); // back to model class ids
+      const match = tf.cast(tf.equal(indices, tf.tensor2d(labels, [labels.length, 1], 'int32')), 'int32');
+      return tf.stack([tf.sum(tf.slice(match, [0, 0], [-1, 1])), tf.sum(match)]);
     });
     const [h1, h5] = hits.dataSync();
     hits.dispose();
-    batch.x.dispose();
+    x.dispose();
     top1 += h1;
     top5 += h5;
-    count += batch.labels.length;
+    count += labels.length;
   }
   return { top1: (100 * top1) / count, top5: (100 * top5) / count, count };
 }

@@ -14,7 +14,7 @@ import { acquireRunLock } from '../io/run-lock';
 import { createMixMethod } from '../mix/registry';
 import type { Model } from '../models/model';
 import { readCheckpoint, restoreVariables, saveCheckpoint } from './checkpoint';
-import { evaluate } from './evaluate';
+import { evaluate } from '../eval/classification';
 import { gitCommit } from './git-commit';
 import { Sgd } from './optimizer';
 import { createProgress, type Progress } from './progress';
@@ -22,7 +22,7 @@ import { median, runPaths, writeMetrics, writeSummary, type MetricsRow, type Sum
 import { saveMixedSamples } from './mixed-samples';
 import { learningRate } from './schedule';
 import { trainStep, type StepContext } from './train-step';
-import { buildModel, loadTrainingData } from './setup';
+import { buildModel, loadTrainingData, shapeOf } from './setup';
 
 export interface RunOptions {
   config: ExperimentConfig;
@@ -43,7 +43,7 @@ interface EpochTally {
   seconds: number;
 }
 
-interface CheckpointMeta {
+export interface CheckpointMeta {
   format: 1;
   backbone: string;
   numClasses: number;
@@ -55,6 +55,8 @@ interface CheckpointMeta {
   rows: MetricsRow[];
   trainSeconds: number;
   trainImages: number;
+  /** The training set's per-channel statistics: evaluation sets (ImageNet-A) are normalised with these. */
+  normalization: { mean: number[]; std: number[] };
 }
 
 export class TrainingDivergedError extends UserError {}
@@ -111,9 +113,9 @@ async function train(options: RunOptions, log: (line: string) => void): Promise<
 
   const dataset: Dataset = await loadTrainingData(config);
   const method = createMixMethod({ method: config.method.name, ...config.method });
-  const model: Model = buildModel(config, dataset, method.needsLocalHead);
+  const model: Model = buildModel(config, shapeOf(dataset), method.needsLocalHead);
   const optimizer = new Sgd(model.parameters(), config.training.optimizer);
-  const loaderOptions = { batchSize: config.training.batchSize, seed: config.seed, dropLast: false };
+  const loaderOptions = { batchSize: config.training.batchSize, seed: config.seed, augment: config.dataset.augment, dropLast: false };
   const parameters = model.parameters().reduce((n, p) => n + p.variable.size, 0);
   const stateVariables = [...model.parameters(), ...model.buffers(), ...optimizer.state()];
 
@@ -187,6 +189,7 @@ async function train(options: RunOptions, log: (line: string) => void): Promise<
       {
         format: 1, backbone: config.backbone.name, numClasses: dataset.classes.length, epochsDone,
         loader: loader.getState(), mixRng: mixRng.getState(), tally, rows, trainSeconds, trainImages,
+        normalization: { mean: dataset.mean, std: dataset.std },
       },
       stateVariables,
     );
@@ -231,7 +234,7 @@ async function train(options: RunOptions, log: (line: string) => void): Promise<
           );
         }
       }
-      const accuracy = evaluate(model, dataset, config.training.evalBatchSize);
+      const accuracy = evaluate(model, dataset, { batchSize: config.training.evalBatchSize });
       const row: MetricsRow = {
         epoch: epoch + 1, lr, train_loss: tally.lossSum / tally.count, train_acc: (100 * tally.correct) / tally.count,
         test_top1: accuracy.top1, test_top5: accuracy.top5, seconds: (Date.now() - epochStart) / 1000,

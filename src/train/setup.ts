@@ -1,6 +1,6 @@
 // From a config to the things a run trains: the data and the model, with the checks that need both.
 import type { ExperimentConfig } from '../config/schema';
-import type { Dataset } from '../data/dataset';
+import type { Dataset, DatasetShape } from '../data/dataset';
 import { loadDataset } from '../data/readers/index';
 import type { Model } from '../models/model';
 import { createModel } from '../models/registry';
@@ -12,11 +12,16 @@ export function loadTrainingData(config: ExperimentConfig): Promise<Dataset> {
   return loadDataset({ ...config.dataset, seed: SUBSET_SEED });
 }
 
-export function buildModel(config: ExperimentConfig, dataset: Dataset, localHead: boolean): Model {
+/** The shape of a loaded dataset, as the model sees it. */
+export function shapeOf(dataset: Dataset): DatasetShape {
+  return { numClasses: dataset.classes.length, height: dataset.height, width: dataset.width, channels: dataset.channels };
+}
+
+export function buildModel(config: ExperimentConfig, shape: DatasetShape, localHead: boolean): Model {
   return createModel(config.backbone.name, {
-    numClasses: dataset.classes.length,
-    inputSize: dataset.height,
-    inChannels: dataset.channels,
+    numClasses: shape.numClasses,
+    inputSize: shape.height,
+    inChannels: shape.channels,
     localHead,
     seed: config.seed,
   });

@@ -16,7 +16,7 @@ method: { name: gridmix, grid: 4, p: 0.8, gamma: 0.15 }
 training: { epochs: 2, batchSize: 40, optimizer: { lr: 0.05 } }
 `;
 
-test('train writes the results layout; report puts the run in Table 1', () => {
+test('train writes the results layout; eval re-evaluates the checkpoint; report puts the run in Table 1', () => {
   const dir = tempDir('e2e');
   const config = writeConfig(dir, 'tiny.yaml', TINY);
   const out = path.join(dir, 'results', 'tiny');
@@ -44,6 +44,13 @@ test('train writes the results layout; report puts the run in Table 1', () => {
   assert.equal(again.code, 1);
   assert.match(again.stderr, /holds a finished run; use --force/);
   assert.doesNotMatch(again.stderr, /at .*\.js:\d+/, 'no stack trace');
+
+  const evaluated = gridmix(['eval', '--checkpoint', run, '--test']);
+  assert.equal(evaluated.code, 0, evaluated.stderr);
+  const evalJson = JSON.parse(fs.readFileSync(path.join(run, 'eval-test.json'), 'utf8'));
+  assert.equal(evalJson.top1, summary.top1, 'the checkpoint re-evaluates to the final epoch\'s top-1');
+  assert.equal(evalJson.top5, summary.top5);
+  assert.equal(evalJson.images, 60);
 
   const report = gridmix(['report', '--results', path.join(dir, 'results')]);
   assert.equal(report.code, 0, report.stderr);

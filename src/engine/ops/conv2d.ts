@@ -4,7 +4,7 @@
 // Reverse, BatchMatMul), and on the cpu and tensorflow backends alike. Unpadded 1x1 convolutions take
 // matrix-product gradients (pointwise-conv-gradients.ts); groups are in grouped-conv.ts.
 import * as tf from '@tensorflow/tfjs';
-import { axisWindow, explicitPad, padOrCropSpatial, type AxisWindow, type Padding } from './padding';
+import { axisWindow, explicitPad, padOrCropSpatial, type AxisWindow, type Pad4D, type Padding } from './padding';
 import { dilateSpatial } from './dilate';
 import { groupedConv, type DenseConv } from './grouped-conv';
 import { pointwiseFilterGradient, pointwiseInputGradient } from './pointwise-conv-gradients';
@@ -85,8 +85,7 @@ function inputGradient(
   const right = w - spread.shape[2] - left + kw - 1;
   const cropped = padOrCropSpatial(spread, Math.min(0, top), Math.min(0, bottom), Math.min(0, left), Math.min(0, right));
   const rotated = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
-  const pad: [[number, number], [number, number], [number, number], [number, number]] =
-    [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]];
+  const pad: Pad4D = [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]];
   return tf.conv2d(cropped, rotated, 1, pad);
 }
 
@@ -104,7 +103,7 @@ function filterGradient(
   const [kh, kw, cin, cout] = filterShape;
   const xAsBatchChannels = tf.transpose(x, [3, 1, 2, 0]);
   const dyAsFilter = tf.transpose(dy, [1, 2, 0, 3]);
-  const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+  const pad: Pad4D = [
     [0, 0], [rows.before, Math.max(0, rows.after - rows.unread)], [cols.before, Math.max(0, cols.after - cols.unread)], [0, 0],
   ];
   let grad = tf.conv2d(xAsBatchChannels, dyAsFilter, 1, pad, 'NHWC', stride) as tf.Tensor4D;
