@@ -1,11 +1,32 @@
 // Times training steps built from src/engine/ops.ts: a small CNN on wasm against cpu (the target:
-// wasm >= 50x faster), a ResNet-20-like stack on wasm in images/s, and a per-kernel profile of one
-// ResNet-20 step so the next person knows where the time goes.
+// wasm >= 50x faster; cpu both with the engine's ops and with tf's own gradients), a ResNet-20-like
+// stack on wasm in images/s, and a per-kernel profile of one ResNet-20 step so the next person knows
+// where the time goes. Wall times on a shared machine are inflated by other jobs; the CPU time of
+// this process is printed beside them.
 //   node dist/scripts/bench-engine.js [--cpu-steps N] [--wasm-steps N] [--skip-cpu] [--skip-resnet]
+import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import * as ops from '../src/engine/ops';
 import { Rng } from '../src/engine/rng';
+
+/** The layers the benchmark nets are built from. */
+type LayerOps = Pick<typeof ops, 'conv2d' | 'batchNormTrain' | 'relu' | 'globalAvgPool' | 'linear'>;
+
+/** The same layers on tf's own ops and gradients (what the engine replaces): the cpu reference. */
+const tfOwnLayers: LayerOps = {
+  conv2d: (x, filter, args) => tf.conv2d(
+    x, filter, args.strides ?? 1, typeof args.pad === 'number' ? [[0, 0], [args.pad, args.pad], [args.pad, args.pad], [0, 0]] : args.pad,
+  ),
+  batchNormTrain: (x, gamma, beta, epsilon) => {
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    const y = tf.batchNorm(x, mean, variance, beta, gamma, epsilon) as tf.Tensor4D;
+    return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+  },
+  relu: <T extends tf.Tensor>(x: T): T => tf.relu(x),
+  globalAvgPool: (x) => tf.mean(x, [1, 2]) as tf.Tensor2D,
+  linear: ops.linear,
+};
 
 interface Net {
   params: tf.Variable[];
@@ -29,7 +50,7 @@ class ConvBn {
   readonly gamma: tf.Variable;
   readonly beta: tf.Variable;
 
-  constructor(rng: Rng, k: number, cin: number, cout: number, private readonly stride = 1) {
+  constructor(rng: Rng, k: number, cin: number, cout: number, private readonly stride = 1, private readonly layers: LayerOps = ops) {
     this.filter = heNormal(rng, [k, k, cin, cout], k * k * cin);
     this.gamma = tf.variable(tf.ones([cout]));
     this.beta = tf.variable(tf.zeros([cout]));
@@ -41,9 +62,9 @@ class ConvBn {
 
   apply(x: tf.Tensor4D, withRelu: boolean): tf.Tensor4D {
     const k = this.filter.shape[0];
-    const h = ops.conv2d(x, this.filter as tf.Tensor4D, { strides: this.stride, pad: (k - 1) / 2 });
-    const y = ops.batchNormTrain(h, this.gamma as tf.Tensor1D, this.beta as tf.Tensor1D, 1e-5).y;
-    return withRelu ? ops.relu(y) : y;
+    const h = this.layers.conv2d(x, this.filter as tf.Tensor4D, { strides: this.stride, pad: (k - 1) / 2 });
+    const y = this.layers.batchNormTrain(h, this.gamma as tf.Tensor1D, this.beta as tf.Tensor1D, 1e-5).y;
+    return withRelu ? this.layers.relu(y) : y;
   }
 }
 
@@ -62,13 +83,13 @@ class Linear {
 }
 
 /** conv3x3(3->32)-BN-ReLU, conv3x3(32->32)-BN-ReLU, global average pool, linear to 10 classes. */
-function smallCnn(rng: Rng): Net {
-  const c1 = new ConvBn(rng, 3, 3, 32);
-  const c2 = new ConvBn(rng, 3, 32, 32);
+function smallCnn(rng: Rng, layers: LayerOps = ops): Net {
+  const c1 = new ConvBn(rng, 3, 3, 32, 1, layers);
+  const c2 = new ConvBn(rng, 3, 32, 32, 1, layers);
   const fc = new Linear(rng, 32, 10);
   return {
     params: [...c1.params, ...c2.params, fc.weight, fc.bias],
-    logits: (x) => fc.apply(ops.globalAvgPool(c2.apply(c1.apply(x, true), true))),
+    logits: (x) => fc.apply(layers.globalAvgPool(c2.apply(c1.apply(x, true), true))),
   };
 }
 
@@ -112,15 +133,31 @@ function randomBatch(rng: Rng, size: number, classes: number): Batch {
   return { x: tf.tensor4d(pixels, [size, 32, 32, 3]), labels: tf.oneHot(tf.tensor1d(labels, 'int32'), classes) as tf.Tensor2D };
 }
 
-/** One SGD step (forward, backward, update); returns seconds, including reading the loss back. */
-function trainStep(net: Net, batch: Batch, optimizer: tf.Optimizer): number {
+/** Seconds of one step: wall clock, and CPU time of this process (what other jobs cannot inflate). */
+interface StepTime {
+  wall: number;
+  cpu: number;
+}
+
+/** One SGD step (forward, backward, update), including reading the loss back. */
+function trainStep(net: Net, batch: Batch, optimizer: tf.Optimizer): StepTime {
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(batch.labels, net.logits(batch.x)) as tf.Scalar, net.params);
     optimizer.applyGradients(grads);
     value.dataSync();
   });
-  return (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
+  return { wall: (performance.now() - start) / 1000, cpu: (cpu.user + cpu.system) / 1e6 };
+}
+
+function medianStep(steps: StepTime[]): StepTime {
+  return { wall: median(steps.map((s) => s.wall)), cpu: median(steps.map((s) => s.cpu)) };
+}
+
+function describe(t: StepTime): string {
+  return `${t.wall.toFixed(3)} s/step wall (${t.cpu.toFixed(3)} s CPU)`;
 }
 
 function median(values: number[]): number {
@@ -129,7 +166,7 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-async function timeSteps(backend: 'wasm' | 'cpu', build: (rng: Rng) => Net, batchSize: number, warmup: number, steps: number): Promise<number[]> {
+async function timeSteps(backend: 'wasm' | 'cpu', build: (rng: Rng) => Net, batchSize: number, warmup: number, steps: number): Promise<StepTime> {
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed to initialise`);
   await tf.ready();
   const rng = new Rng(1);
@@ -140,7 +177,7 @@ async function timeSteps(backend: 'wasm' | 'cpu', build: (rng: Rng) => Net, batc
   const times = Array.from({ length: steps }, () => trainStep(net, batch, optimizer));
   tf.dispose([...net.params, batch.x, batch.labels]);
   optimizer.dispose();
-  return times;
+  return medianStep(times);
 }
 
 /**
@@ -181,15 +218,21 @@ async function main(): Promise<void> {
   const skipCpu = process.argv.includes('--skip-cpu');
   const skipResnet = process.argv.includes('--skip-resnet');
 
-  const wasm = median(await timeSteps('wasm', smallCnn, 64, 2, wasmSteps));
-  console.log(`small CNN, batch 64, 32x32x3: wasm ${wasm.toFixed(3)} s/step (median of ${wasmSteps})`);
+  const load = () => `load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`;
+  const wasm = await timeSteps('wasm', smallCnn, 64, 2, wasmSteps);
+  console.log(`small CNN, batch 64, 32x32x3: wasm ${describe(wasm)}, median of ${wasmSteps}; ${load()}`);
   if (!skipCpu) {
-    const cpu = median(await timeSteps('cpu', smallCnn, 64, 0, cpuSteps));
-    console.log(`small CNN, batch 64, 32x32x3: cpu  ${cpu.toFixed(2)} s/step (median of ${cpuSteps}); cpu/wasm = ${(cpu / wasm).toFixed(1)}x`);
+    const cpu = await timeSteps('cpu', smallCnn, 64, 0, cpuSteps);
+    console.log(`small CNN, batch 64, 32x32x3: cpu  ${describe(cpu)}, median of ${cpuSteps}; ${load()}`);
+    console.log(`  cpu/wasm: ${(cpu.wall / wasm.wall).toFixed(1)}x wall, ${(cpu.cpu / wasm.cpu).toFixed(1)}x CPU time (same engine ops on both)`);
+    const cpuTf = await timeSteps('cpu', (rng) => smallCnn(rng, tfOwnLayers), 64, 0, cpuSteps);
+    console.log(`small CNN, batch 64, 32x32x3: cpu with tf's own gradients ${describe(cpuTf)}; ${load()}`);
+    console.log(`  cpu (tf's gradients)/wasm: ${(cpuTf.wall / wasm.wall).toFixed(1)}x wall, ${(cpuTf.cpu / wasm.cpu).toFixed(1)}x CPU time`);
   }
   if (skipResnet) return;
-  const resnet = median(await timeSteps('wasm', resnet20, 128, 1, Math.max(1, Math.min(wasmSteps, 3))));
-  console.log(`ResNet-20-like, batch 128, wasm: ${resnet.toFixed(2)} s/step, ${(128 / resnet).toFixed(1)} images/s`);
+  const resnet = await timeSteps('wasm', resnet20, 128, 1, Math.max(1, Math.min(wasmSteps, 3)));
+  console.log(`ResNet-20-like, batch 128, wasm: ${describe(resnet)}: ${(128 / resnet.wall).toFixed(1)} images/s wall, ` +
+    `${(128 / resnet.cpu).toFixed(1)} images/s per CPU-second; ${load()}`);
   const kernels = await kernelProfile(resnet20, 128);
   const total = kernels.reduce((s, [, ms]) => s + ms, 0);
   console.log(`kernel profile of one ResNet-20 step (wasm, ${total.toFixed(0)} ms of kernel time):`);
