@@ -7,6 +7,7 @@ import { registerAblateCommand } from './ablate';
 import { registerDataCommand } from './data';
 import { registerEvalCommand } from './eval';
 import { registerReportCommand } from './report';
+import { registerPreviewCommand } from './preview';
 
 /** A verb that another piece of work fills in: says so and exits 2. */
 function notYet(verb: string): () => never {
@@ -27,7 +28,7 @@ export function buildProgram(): Command {
   registerEvalCommand(program);
   registerReportCommand(program);
   registerDataCommand(program);
-  program.command('preview').description('write mixed samples as PNGs plus a JSON of masks, boxes, lambdas and labels').action(notYet('preview'));
+  registerPreviewCommand(program);
   program.command('bench').description('throughput of each mixing method and of a training step per backbone').action(notYet('bench'));
   return program;
 }
