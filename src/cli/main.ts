@@ -1,7 +1,7 @@
 // The gridmix program: wiring only. Each verb lives in its own file as a plain async function
 // taking one typed options object (tests call those directly); only this entry point exits.
 import { Command, CommanderError } from 'commander';
-import { EXIT_BUG, EXIT_NOT_IMPLEMENTED, EXIT_USER_ERROR, NotImplementedError, UserError } from './errors';
+import { EXIT_BUG, EXIT_INTERRUPTED, EXIT_NOT_IMPLEMENTED, EXIT_USER_ERROR, InterruptedError, NotImplementedError, UserError } from './errors';
 import { registerTrainCommand } from './train';
 import { registerAblateCommand } from './ablate';
 import { registerDataCommand } from './data';
@@ -43,6 +43,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       // Commander already printed its message (or the help text).
       return err.exitCode === 0 ? 0 : EXIT_USER_ERROR;
+    }
+    if (err instanceof InterruptedError) {
+      console.error(`gridmix: ${err.message}`);
+      return EXIT_INTERRUPTED;
     }
     if (err instanceof UserError) {
       console.error(`gridmix: ${err.message}`);

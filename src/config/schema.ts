@@ -70,6 +70,8 @@ export const trainingSchema = z.strictObject({
   epochs: positiveInt('a number of epochs'),
   batchSize: positiveInt('a batch size').default(128),
   evalBatchSize: positiveInt('a batch size').default(256),
+  /** Also checkpoint within an epoch when this many minutes passed since the last one (0: epoch ends only). */
+  checkpointMinutes: z.number().min(0).default(10),
   optimizer: optimizerSchema.prefault({}),
   schedule: scheduleSchema.prefault({}),
 });

@@ -2,7 +2,7 @@
 // lr -> steps -> evaluate -> metrics, checkpoint, summary -> done. The run folder is locked while
 // it trains; every file in it is written atomically, so an interrupted run resumes exactly.
 import * as fs from 'fs';
-import { UserError } from '../cli/errors';
+import { InterruptedError, UserError } from '../cli/errors';
 import { configToYaml } from '../config/load';
 import type { ExperimentConfig } from '../config/schema';
 import type { Dataset } from '../data/dataset';
@@ -60,7 +60,6 @@ export interface CheckpointMeta {
 }
 
 export class TrainingDivergedError extends UserError {}
-export class TrainingInterruptedError extends UserError {}
 
 function emptyTally(): EpochTally {
   return { lossSum: 0, correct: 0, count: 0, seconds: 0 };
@@ -194,6 +193,7 @@ async function train(options: RunOptions, log: (line: string) => void): Promise<
       stateVariables,
     );
 
+  let lastCheckpoint = Date.now();
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
@@ -225,11 +225,16 @@ async function train(options: RunOptions, log: (line: string) => void): Promise<
         trainSeconds += seconds;
         trainImages += result.count;
         progress.step({ epoch: epoch + 1, epochs, iteration: step, iterations, loss: result.loss, imagesPerSecond: result.count / Math.max(seconds, 1e-6) });
+        const minutes = config.training.checkpointMinutes;
+        if (minutes > 0 && Date.now() - lastCheckpoint > minutes * 60_000 && loader.getState().position > 0) {
+          checkpointNow();
+          lastCheckpoint = Date.now();
+        }
         await new Promise((resolve) => setImmediate(resolve)); // lets Ctrl-C be heard between steps
         if (interrupted) {
           checkpointNow();
           progress.stop();
-          throw new TrainingInterruptedError(
+          throw new InterruptedError(
             `interrupted at epoch ${epoch + 1}, step ${step}; checkpoint written to ${paths.checkpoint}; continue with --resume`,
           );
         }

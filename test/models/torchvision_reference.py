@@ -4,7 +4,9 @@ Reads a case written by the test (our weights in NHWC layout, an NHWC input batc
 same network with torchvision (python3-torchvision 0.14), loads the weights into PyTorch's layout, and
 writes back, in our layout: eval logits, local-head cell logits, train-mode logits, the running
 statistics after that training forward, and the gradient of the mean cross-entropy of the train-mode
-logits with respect to every parameter.
+logits with respect to every parameter. All in float64, and beside each, how far PyTorch itself lands
+from that in float32 (relative to the largest magnitude): deep nets trained with batch statistics of a
+tiny batch amplify rounding, and the test allows us what PyTorch needs for itself.
 """
 import json
 import sys
@@ -89,12 +91,10 @@ def from_torch(name, value, feature_shape):
     return value
 
 
-def main(folder):
-    folder = Path(folder)
-    case = json.loads((folder / 'case.json').read_text())
+def compute(folder, case, dtype):
     read = lambda entry: np.fromfile(folder / entry['file'], dtype='<f4').reshape(entry['shape'])
     torch.manual_seed(0)
-    model = build(case).double()
+    model = build(case).to(dtype)
     state = model.state_dict()
     pool_shape = case.get('mlpPoolShape')
     local_head = None
@@ -103,15 +103,15 @@ def main(folder):
         value = to_torch(name, read(entry), pool_shape)
         if name.startswith('local_head.'):
             if local_head is None:
-                local_head = nn.Conv2d(value.shape[1], value.shape[0], 1).double() if name.endswith('weight') else None
+                local_head = nn.Conv2d(value.shape[1], value.shape[0], 1).to(dtype) if name.endswith('weight') else None
             if name.endswith('weight'):
-                local_head.weight.data = torch.from_numpy(value.copy()).double()
+                local_head.weight.data = torch.from_numpy(value.copy()).to(dtype)
             else:
-                local_head.bias.data = torch.from_numpy(value.copy()).double()
+                local_head.bias.data = torch.from_numpy(value.copy()).to(dtype)
             continue
         assert state[name].shape == value.shape, (name, state[name].shape, value.shape)
         state[name].copy_(torch.from_numpy(value.copy()))
-    x = torch.from_numpy(read(case['input']).transpose(0, 3, 1, 2).copy()).double()
+    x = torch.from_numpy(read(case['input']).transpose(0, 3, 1, 2).copy()).to(dtype)
     labels = torch.from_numpy(np.array(case['labels'], dtype=np.int64))
 
     out = {}
@@ -120,7 +120,7 @@ def main(folder):
         feats, logits = split_features(model, case['torch'], x)
         out['eval_logits'] = logits.numpy()
         out['cell_logits'] = local_head(F.adaptive_avg_pool2d(feats, case['grid'])).numpy().transpose(0, 2, 3, 1)
-    model.train()
+    model.train(case.get('gradMode', 'train') == 'train')
     _, logits = split_features(model, case['torch'], x)
     loss = F.cross_entropy(logits, labels)
     loss.backward()
@@ -134,11 +134,21 @@ def main(folder):
             out['buffer:' + name] = state[name].numpy()
         else:
             out['grad:' + name] = from_torch(name, params[name].grad.numpy(), pool_shape)
+    return out
+
+
+def main(folder):
+    folder = Path(folder)
+    case = json.loads((folder / 'case.json').read_text())
+    exact = compute(folder, case, torch.float64)
+    single = compute(folder, case, torch.float32)
     manifest = {}
-    for key, value in out.items():
+    for key, value in exact.items():
         file = f'torch-{len(manifest)}.bin'
         np.ascontiguousarray(value, dtype='<f4').tofile(folder / file)
-        manifest[key] = {'file': file, 'shape': list(value.shape)}
+        scale = max(float(np.abs(value).max()), 1e-6)
+        float32_error = float(np.abs(single[key].astype(np.float64) - value).max()) / scale
+        manifest[key] = {'file': file, 'shape': list(value.shape), 'float32Error': float32_error}
     (folder / 'torch.json').write_text(json.dumps(manifest))
 
 

@@ -1,0 +1,121 @@
+// Faults a long run meets: Ctrl-C, a diverging loss, a second process on the same run, an ablation
+// cut short. Each must end with a clear message, a non-zero code, and nothing lost.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { gridmix, gridmixAsync, metricsWithoutTime, tempDir, writeConfig } from '../helpers/cli';
+
+const TINY = `
+name: tiny
+seed: 5
+backend: wasm
+dataset: { name: fashion-mnist-mini, trainLimit: 100, testLimit: 50 }
+backbone: { name: resnet20 }
+method: { name: gridmix, grid: 4, p: 0.8, gamma: 0.15 }
+training: { epochs: 2, batchSize: 20, optimizer: { lr: 0.05 } }
+`;
+
+function waitFor(check: () => boolean, child: ReturnType<typeof gridmixAsync>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (check()) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 20);
+    child.on('exit', () => {
+      clearInterval(timer);
+      reject(new Error('the run ended first'));
+    });
+  });
+}
+
+function exitOf(child: ReturnType<typeof gridmixAsync>): Promise<{ code: number | null; stderr: string }> {
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
+}
+
+test('Ctrl-C writes a checkpoint, exits 130 with a message, and --resume finishes the run as if uninterrupted', async () => {
+  const dir = tempDir('sigint');
+  const config = writeConfig(dir, 'tiny.yaml', TINY);
+  const reference = path.join(dir, 'ref');
+  assert.equal(gridmix(['train', '--config', config, '--out', reference]).code, 0);
+
+  const out = path.join(dir, 'run');
+  const child = gridmixAsync(['train', '--config', config, '--out', out]);
+  const exited = exitOf(child);
+  await waitFor(() => fs.existsSync(path.join(out, 'seed-5', 'config.yaml')), child);
+  await new Promise((r) => setTimeout(r, 300)); // some steps into epoch 1
+  child.kill('SIGINT');
+  const { code, stderr } = await exited;
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /interrupted at epoch \d+, step \d+; checkpoint written to .*last\.ckpt; continue with --resume/);
+  assert.ok(fs.existsSync(path.join(out, 'seed-5', 'checkpoint', 'last.ckpt')));
+
+  const resumed = gridmix(['train', '--config', config, '--out', out, '--resume']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, /resuming .* at epoch \d+, image \d+ of the epoch/);
+  assert.deepEqual(metricsWithoutTime(path.join(out, 'seed-5', 'metrics.csv')), metricsWithoutTime(path.join(reference, 'seed-5', 'metrics.csv')));
+});
+
+test('a diverging loss stops with the epoch and step, keeps the last good checkpoint, exits non-zero', () => {
+  const dir = tempDir('nan');
+  const config = writeConfig(dir, 'nan.yaml', TINY.replace('lr: 0.05', 'lr: 1.0e+6').replace('epochs: 2', 'epochs: 3'));
+  const r = gridmix(['train', '--config', config, '--out', path.join(dir, 'run')]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /loss became (NaN|Infinity|-Infinity) at epoch \d+, step \d+/);
+  assert.doesNotMatch(r.stderr, /^\s+at /m);
+  const summary = path.join(dir, 'run', 'seed-5', 'summary.json');
+  if (fs.existsSync(summary)) assert.equal(JSON.parse(fs.readFileSync(summary, 'utf8')).finished, false);
+});
+
+test('two processes on one run folder: the second is refused while the first holds it', async () => {
+  const dir = tempDir('lock');
+  const config = writeConfig(dir, 'tiny.yaml', TINY);
+  const out = path.join(dir, 'run');
+  const first = gridmixAsync(['train', '--config', config, '--out', out]);
+  const firstDone = exitOf(first);
+  await waitFor(() => fs.existsSync(path.join(out, 'seed-5', '.lock')), first);
+  const second = gridmix(['train', '--config', config, '--out', out, '--force']);
+  assert.equal(second.code, 1);
+  assert.match(second.stderr, /is in use by another gridmix process \(pid \d+/);
+  assert.equal((await firstDone).code, 0);
+});
+
+test('ablate: finished cells are skipped on a re-run, a cell killed mid-way is resumed, Table 4 is written', async () => {
+  const dir = tempDir('ablate');
+  // checkpointMinutes ~ 0: a checkpoint after every step, so a killed cell has one to resume from.
+  const yaml = TINY.replace('epochs: 2', 'epochs: 1, checkpointMinutes: 1.0e-6');
+  const config = writeConfig(dir, 'ablate.yaml', `${yaml}sweep: { grid: [2, 7], p: [0.5] }\n`);
+  const out = path.join(dir, 'abl');
+  const child = gridmixAsync(['ablate', '--config', config, '--out', out]);
+  const exited = exitOf(child);
+  // Kill it once the first cell has finished and the second has started.
+  const second = path.join(out, 'grid2-p0.8-gamma0.15-seed5', 'checkpoint', 'last.ckpt');
+  await waitFor(() => fs.existsSync(second), child);
+  child.kill('SIGKILL');
+  await exited;
+  const r = gridmix(['ablate', '--config', config, '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /grid4-p0\.8-gamma0\.15 seed 5: finished, skipped/);
+  assert.match(r.stdout, /grid2-p0\.8-gamma0\.15 seed 5: resuming/);
+  assert.match(r.stdout, /resuming .*grid2-p0\.8-gamma0\.15-seed5 at epoch 1, image [1-9]\d* of the epoch/);
+  const cells = ['grid4-p0.8-gamma0.15', 'grid2-p0.8-gamma0.15', 'grid7-p0.8-gamma0.15', 'grid4-p0.5-gamma0.15', 'baseline'];
+  for (const cell of cells) {
+    const summary = JSON.parse(fs.readFileSync(path.join(out, `${cell}-seed5`, 'summary.json'), 'utf8'));
+    assert.equal(summary.finished, true, cell);
+  }
+  const table = fs.readFileSync(path.join(out, 'table4.md'), 'utf8');
+  assert.match(table, /\| 2x2 \| 4x4 \| 7x7 \| 8x8 \| 16x16 \| Random \| Baseline \| p=0\.5 \|/);
+  const row = table.split('\n').find((l) => l.startsWith('| fashion-mnist-mini / resnet20'));
+  assert.ok(row, 'our row');
+  const cellsOfRow = row.split('|').slice(2, -1).map((c) => c.trim());
+  const filled = cellsOfRow.map((c) => !c.endsWith('not run'));
+  // 2x2 4x4 7x7 8x8 16x16 Random Baseline p=0.5 0.6 0.7 0.8 0.9
+  assert.deepEqual(filled, [true, true, true, false, false, false, true, true, false, false, true, false], row);
+  const again = gridmix(['ablate', '--config', config, '--out', out]);
+  assert.equal(again.code, 0);
+  assert.equal((again.stdout.match(/finished, skipped/g) ?? []).length, cells.length);
+});
