@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
+import { readCheckpoint } from '../../src/train/checkpoint';
 import { gridmix, gridmixAsync, metricsWithoutTime, tempDir, writeConfig } from '../helpers/cli';
 
 const TINY = `
@@ -118,4 +119,44 @@ test('ablate: finished cells are skipped on a re-run, a cell killed mid-way is r
   const again = gridmix(['ablate', '--config', config, '--out', out]);
   assert.equal(again.code, 0);
   assert.equal((again.stdout.match(/finished, skipped/g) ?? []).length, cells.length);
+});
+
+test('kill -9 at many moments: what is on disk always reads back whole, and --resume finishes', async () => {
+  const dir = tempDir('kill');
+  // A checkpoint after every step, so kills land during checkpoint writes too.
+  const config = writeConfig(dir, 'tiny.yaml', TINY.replace('epochs: 2', 'epochs: 2, checkpointMinutes: 1.0e-6'));
+  const out = path.join(dir, 'run');
+  const run = path.join(out, 'seed-5');
+  const delays = [150, 400, 700, 1000, 1300];
+  for (const [i, delay] of delays.entries()) {
+    const child = gridmixAsync(['train', '--config', config, '--out', out, ...(i > 0 && fs.existsSync(path.join(run, 'checkpoint', 'last.ckpt')) ? ['--resume'] : ['--force'])]);
+    const exited = exitOf(child);
+    await waitFor(() => fs.existsSync(path.join(run, 'config.yaml')), child).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, delay));
+    child.kill('SIGKILL');
+    await exited;
+    const ckpt = path.join(run, 'checkpoint', 'last.ckpt');
+    if (fs.existsSync(ckpt)) assert.doesNotThrow(() => readCheckpoint(ckpt), `checkpoint readable after kill ${i}`);
+    for (const f of ['summary.json']) {
+      const file = path.join(run, f);
+      if (fs.existsSync(file)) assert.doesNotThrow(() => JSON.parse(fs.readFileSync(file, 'utf8')), `${f} whole after kill ${i}`);
+    }
+  }
+  const args = ['train', '--config', config, '--out', out];
+  const last = gridmix(fs.existsSync(path.join(run, 'checkpoint', 'last.ckpt')) ? [...args, '--resume'] : [...args, '--force']);
+  assert.equal(last.code, 0, last.stderr);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(run, 'summary.json'), 'utf8')).finished, true);
+  assert.equal(fs.readFileSync(path.join(run, 'metrics.csv'), 'utf8').trim().split('\n').length, 3);
+});
+
+test('--resume with a config of another backbone refuses the checkpoint', () => {
+  const dir = tempDir('other');
+  const config = writeConfig(dir, 'tiny.yaml', TINY.replace('epochs: 2', 'epochs: 1'));
+  const out = path.join(dir, 'run');
+  assert.equal(gridmix(['train', '--config', config, '--out', out]).code, 0);
+  fs.writeFileSync(path.join(out, 'seed-5', 'summary.json'), JSON.stringify({ finished: false }));
+  const other = writeConfig(dir, 'other.yaml', TINY.replace('resnet20', 'vgg_small'));
+  const r = gridmix(['train', '--config', other, '--out', out, '--resume']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /checkpoint in .* is of resnet20 with 10 classes, the config asks for vgg_small with 10/);
 });

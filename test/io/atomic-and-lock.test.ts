@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { UserError } from '../../src/cli/errors';
-import { writeFileAtomic } from '../../src/io/atomic-file';
+import { explainWriteError, writeFileAtomic } from '../../src/io/atomic-file';
 import { acquireRunLock } from '../../src/io/run-lock';
 
 function tempDir(): string {
@@ -51,4 +51,11 @@ test('a lock left by a dead process is taken over', () => {
   const release = acquireRunLock(file, 'run folder Y');
   assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).pid, process.pid);
   release();
+});
+
+test('disk full and permission errors name the path and the reason', () => {
+  const full = Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+  assert.equal(explainWriteError(full, '/r/summary.json').message, 'cannot write /r/summary.json: the disk is full');
+  const denied = Object.assign(new Error('EACCES'), { code: 'EACCES' });
+  assert.equal(explainWriteError(denied, '/r/x').message, 'cannot write /r/x: permission denied');
 });

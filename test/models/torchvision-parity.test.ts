@@ -86,7 +86,7 @@ for (const c of CASES) {
   test(`${label} computes what torchvision computes`, { skip: python ? false : 'no python3 with torchvision (set GRIDMIX_PYTHON)' }, () => {
     const folder = mkdtempSync(join(tmpdir(), 'gridmix-parity-'));
     const model = createModel(c.backbone, { numClasses: CLASSES, inputSize: c.inputSize, inChannels: 3, localHead: true, widthScale: c.widthScale, seed: 11 });
-    const batch = seededBatch(new Rng(12), 2, c.inputSize, 3, CLASSES);
+    const batch = seededBatch(new Rng(12), Number(process.env.PARITY_BATCH ?? 2), c.inputSize, 3, CLASSES);
     try {
       const files: Array<{ name: string; file: string; shape: number[] }> = [];
       const write = (name: string, tensor: tf.Tensor) => {

@@ -1,0 +1,118 @@
+// gridmix eval --localization through the real command line, on a run folder over a tiny
+// CUB_200_2011 tree in its real format. The run folder is written directly (config.yaml and a
+// checkpoint of a freshly initialised resnet20, whose head has CAM weights): training at CUB's 224 px
+// would take longer than the whole test budget, and eval only reads those two files.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadDataset } from '../../src/data/readers';
+import { evaluateLocalization } from '../../src/eval/localization';
+import { createModel } from '../../src/models/registry';
+import { saveCheckpoint } from '../../src/train/checkpoint';
+import { runPaths } from '../../src/train/run-files';
+import { classColour, isolateUserCache, tempFolder, writeJpeg } from '../data/fixtures';
+import { useBackend } from '../helpers/backend';
+import { gridmix } from '../helpers/cli';
+
+isolateUserCache();
+before(() => useBackend('wasm'));
+
+const NORMALIZATION = { mean: [0.45, 0.5, 0.55], std: [0.2, 0.25, 0.3] };
+
+/** Two classes, four training and three test images (64 x 48 JPEGs), each box the whole image. */
+async function cubTree(): Promise<string> {
+  const root = tempFolder('cub-loc');
+  const dir = path.join(root, 'CUB_200_2011');
+  const images = [
+    // id, class_id, relative path, is_training
+    [1, 1, '001.Black_footed_Albatross/a_1.jpg', 1],
+    [2, 2, '002.Laysan_Albatross/b_2.jpg', 1],
+    [3, 1, '001.Black_footed_Albatross/a_3.jpg', 1],
+    [4, 2, '002.Laysan_Albatross/b_4.jpg', 1],
+    [5, 1, '001.Black_footed_Albatross/a_5.jpg', 0],
+    [6, 2, '002.Laysan_Albatross/b_6.jpg', 0],
+    [7, 1, '001.Black_footed_Albatross/a_7.jpg', 0],
+  ] as const;
+  for (const [, cls, rel] of images) await writeJpeg(path.join(dir, 'images', rel), 64, 48, classColour(cls - 1));
+  const write = (file: string, lines: string[]) => fs.writeFileSync(path.join(dir, file), lines.join('\n') + '\n');
+  write('classes.txt', ['1 001.Black_footed_Albatross', '2 002.Laysan_Albatross']);
+  write('images.txt', images.map(([id, , rel]) => `${id} ${rel}`));
+  write('image_class_labels.txt', images.map(([id, cls]) => `${id} ${cls}`));
+  write('train_test_split.txt', images.map(([id, , , train]) => `${id} ${train}`));
+  write('bounding_boxes.txt', images.map(([id]) => `${id} 0.0 0.0 64.0 48.0`));
+  return root;
+}
+
+/** config.yaml plus checkpoint/last.ckpt, as a finished `gridmix train` run leaves them. */
+function writeRunFolder(dataRoot: string): string {
+  const runDir = path.join(tempFolder('cub-run'), 'seed-4');
+  const paths = runPaths(runDir);
+  fs.mkdirSync(paths.checkpointDir, { recursive: true });
+  fs.writeFileSync(
+    paths.config,
+    [
+      'name: cub-localization',
+      'seed: 4',
+      'backend: wasm',
+      `dataset: { name: cub200, root: ${JSON.stringify(dataRoot)} }`,
+      'backbone: { name: resnet20 }',
+      'method: { name: baseline }',
+      'training: { epochs: 1, batchSize: 4, evalBatchSize: 2 }',
+      '',
+    ].join('\n'),
+  );
+  const model = createModel('resnet20', { numClasses: 2, inputSize: 224, inChannels: 3, localHead: false, seed: 4 });
+  saveCheckpoint(paths.checkpoint, { format: 1, backbone: 'resnet20', numClasses: 2, normalization: NORMALIZATION }, [...model.parameters(), ...model.buffers()]);
+  model.dispose();
+  return runDir;
+}
+
+test('eval --localization writes eval-localization.json with the keys the report reads', async () => {
+  const dataRoot = await cubTree();
+  const runDir = writeRunFolder(dataRoot);
+
+  // Threshold 0 keeps every pixel: the CAM box is the whole image, which is every ground-truth box here.
+  const everything = gridmix(['eval', '--checkpoint', runDir, '--localization', '--cam-threshold', '0']);
+  assert.equal(everything.code, 0, everything.stderr);
+  assert.match(everything.stdout, /localization: Top-1 Cls [\d.]+%, GT-Known Loc 100%, Top-1 Loc [\d.]+% on 3 images/);
+  const whole = JSON.parse(fs.readFileSync(path.join(runDir, 'eval-localization.json'), 'utf8'));
+  assert.equal(whole.images, 3);
+  assert.equal(whole.threshold, 0);
+  assert.equal(whole.gt_known_loc, 100);
+  assert.equal(whole.top1_loc, whole.top1_cls);
+
+  // The default threshold: the same numbers as evaluating in-process with the checkpoint's normalisation.
+  const r = gridmix(['eval', '--checkpoint', path.join(runDir, 'checkpoint'), '--localization']);
+  assert.equal(r.code, 0, r.stderr);
+  const json = JSON.parse(fs.readFileSync(path.join(runDir, 'eval-localization.json'), 'utf8'));
+  assert.equal(json.kind, 'localization');
+  assert.equal(json.dataset, 'cub200');
+  assert.equal(json.threshold, 0.2);
+  for (const key of ['top1_cls', 'gt_known_loc', 'top1_loc']) {
+    assert.equal(typeof json[key], 'number', key);
+    assert.equal(json[key], Math.round(json[key] * 100) / 100, `${key} has two decimals`);
+  }
+  assert.ok(json.top1_loc <= Math.min(json.top1_cls, json.gt_known_loc));
+  const dataset = await loadDataset({ name: 'cub200', root: dataRoot });
+  const model = createModel('resnet20', { numClasses: 2, inputSize: 224, inChannels: 3, localHead: false, seed: 4 });
+  const direct = evaluateLocalization(model, { ...dataset, ...NORMALIZATION }, { batchSize: 3 });
+  model.dispose();
+  assert.deepEqual(
+    [json.top1_cls, json.gt_known_loc, json.top1_loc],
+    [direct.top1Cls, direct.gtKnownLoc, direct.top1Loc].map((x) => Math.round(x * 100) / 100),
+  );
+});
+
+test('eval: a bad --cam-threshold, or one without --localization, is one line and exit 1', () => {
+  const nowhere = tempFolder('no-run');
+  for (const [flags, message] of [
+    [['--localization', '--cam-threshold', '1.5'], /--cam-threshold: 1\.5 is not allowed; use a number in \[0, 1\]/],
+    [['--test', '--cam-threshold', '0.3'], /--cam-threshold goes with --localization/],
+  ] as const) {
+    const r = gridmix(['eval', '--checkpoint', nowhere, ...flags]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  }
+});
