@@ -1,7 +1,8 @@
 // Max pooling with a gradient of our own: the wasm backend's MaxPoolGrad (and MaxPoolWithArgmax)
-// route the gradient to the first cell of any window whose maximum is <= 0 — measured here: window
-// [-4, -3, -2, -1] gets gradient [1, 0, 0, 0] instead of [0, 0, 0, 1] — so every window of negative
-// values (common before a ReLU) would train on a wrong gradient.
+// route the gradient to the first cell of any window whose maximum is not above 0 (denormals count
+// as 0) — measured with tfjs 4.22: window [-4, -3, -2, -1] gets gradient [1, 0, 0, 0] instead of
+// [0, 0, 0, 1] — so every window of negative values (common before a ReLU) would train on a wrong
+// gradient. The forward MaxPool kernel is correct.
 import * as tf from '@tensorflow/tfjs';
 import { dilateSpatial } from './dilate';
 import { stridedPixels } from './strided-read';
