@@ -8,6 +8,7 @@ import { registerDataCommand } from './data';
 import { registerEvalCommand } from './eval';
 import { registerReportCommand } from './report';
 import { registerPreviewCommand } from './preview';
+import { registerBenchCommand } from './bench';
 
 /** A verb that another piece of work fills in: says so and exits 2. */
 function notYet(verb: string): () => never {
@@ -29,7 +30,7 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerDataCommand(program);
   registerPreviewCommand(program);
-  program.command('bench').description('throughput of each mixing method and of a training step per backbone').action(notYet('bench'));
+  registerBenchCommand(program);
   return program;
 }
 
