@@ -1,0 +1,62 @@
+// `gridmix bench` as a user runs it, on tiny settings: every stdout line of --json is a JSON object
+// with the fields its kind promises. Speeds are never asserted (they live in the bench's output).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import { countParameters } from '../../src/models/summary';
+import { TORCH_PYTHON, TORCH_SCRIPT } from '../../src/bench/torch-reference';
+import { gridmix } from '../helpers/cli';
+
+const COMMON = ['backend', 'kind'];
+const FIELDS: Record<string, string[]> = {
+  environment: ['backend_label', 'cores', 'load_average', 'quick', 'sections'],
+  mixing: ['method', 'height', 'width', 'channels', 'batch_size', 'ms_per_batch', 'images_per_second'],
+  'train-step': ['section', 'backbone', 'method', 'local_head', 'batch_size', 'iterations', 'ms_per_step', 'images_per_second', 'it_per_second', 'parameters'],
+  skipped: ['section', 'backbone', 'reason'],
+};
+
+describe('gridmix bench --quick --json', () => {
+  it('prints one parseable JSON object per measurement line with the expected fields', () => {
+    const run = gridmix(['bench', '--quick', '--json', '--iterations', '1', '--batch-size', '4', '--only', 'mixing,steps', '--backend', 'wasm']);
+    assert.equal(run.code, 0, run.stderr);
+    const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (const record of records) {
+      for (const field of [...COMMON, ...(FIELDS[record.kind as string] ?? [])]) {
+        assert.ok(field in record, `${record.kind} record lacks ${field}: ${JSON.stringify(record)}`);
+      }
+    }
+    assert.equal(records[0].kind, 'environment');
+    assert.equal(records[0].backend, 'wasm');
+    const mixing = records.filter((r) => r.kind === 'mixing');
+    assert.equal(mixing.length, 10, 'five methods at two sizes');
+    assert.deepEqual([...new Set(mixing.map((r) => r.method))], ['baseline', 'mixup', 'cutmix', 'gridmix N=4', 'gridmix N=random']);
+    assert.ok(mixing.filter((r) => r.height === 32).every((r) => typeof r.step_share_percent === 'number'));
+    const steps = records.filter((r) => r.kind === 'train-step' && r.section === 'steps');
+    assert.deepEqual(steps.map((r) => `${r.backbone} ${r.local_head}`), ['resnet20 true', 'resnet20 false', 'vgg_small true', 'vgg_small false']);
+    assert.ok(steps.every((r) => r.batch_size === 4 && r.iterations === 1));
+    const resnet20WithHead = steps.find((r) => r.backbone === 'resnet20' && r.local_head)!;
+    assert.equal(resnet20WithHead.parameters, countParameters('resnet20', { numClasses: 10, inputSize: 32, inChannels: 3, localHead: true }));
+    assert.ok(records.some((r) => r.kind === 'skipped' && r.section === 'steps'), '--quick says what it skipped');
+  });
+
+  it('rejects an unknown section with one line and exit code 1', () => {
+    const run = gridmix(['bench', '--only', 'nope']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /not a section/);
+    assert.doesNotMatch(run.stderr, /\n\s+at /);
+  });
+});
+
+describe('the PyTorch reference', () => {
+  const hasTorch = spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+  it('builds ResNet-20 with the local head with as many parameters as ours', { skip: hasTorch ? false : 'no python3-torch (apt-get install -y python3-torch)' }, () => {
+    for (const localHead of [true, false]) {
+      const run = spawnSync(TORCH_PYTHON, [TORCH_SCRIPT, '--batch', '2', '--classes', '100', '--warmup', '0', '--iterations', '1', ...(localHead ? [] : ['--no-local-head'])], { encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      const result = JSON.parse(run.stdout.trim()) as { parameters: number; images_per_second: number; local_head: boolean };
+      assert.equal(result.local_head, localHead);
+      assert.equal(result.parameters, countParameters('resnet20', { numClasses: 100, inputSize: 32, inChannels: 3, localHead }));
+      assert.ok(result.images_per_second > 0);
+    }
+  });
+});
