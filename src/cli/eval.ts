@@ -1,7 +1,8 @@
-// gridmix eval --checkpoint DIR (--test | --imagenet-a | --localization) [--data ROOT]
+// gridmix eval --checkpoint DIR (--test | --imagenet-a | --localization [--cam-threshold T]) [--data ROOT]
 // Results go to DIR/eval-<kind>.json, where `gridmix report` finds them.
 import * as path from 'path';
 import { Command } from 'commander';
+import type { ExperimentConfig } from '../config/schema';
 import { loadDataset } from '../data/readers/index';
 import { selectBackend, describeBackend, type BackendChoice } from '../engine/backend';
 import { evaluate } from '../eval/classification';
@@ -59,7 +60,7 @@ export async function evalCommand(options: EvalOptions): Promise<Record<string, 
   } else if (kind === 'imagenet-a') {
     result = await evalImagenetA(runDir, config.dataset.name, options.data, batchSize);
   } else {
-    result = await evalLocalization(runDir, options.data, batchSize, options.camThreshold ?? DEFAULT_CAM_THRESHOLD);
+    result = await evalLocalization(runDir, config, options.data, batchSize, options.camThreshold ?? DEFAULT_CAM_THRESHOLD);
   }
   const record = { ...result, run: runDir, backend: backend.name, evaluated: new Date().toISOString() };
   const file = path.join(runDir, `eval-${kind}.json`);
@@ -98,8 +99,13 @@ async function evalImagenetA(runDir: string, trainedOn: string, root: string | u
 }
 
 /** Table 5: CAM boxes on the run's own test split (CUB-200-2011), normalised as in training. */
-async function evalLocalization(runDir: string, root: string | undefined, batchSize: number, camThreshold: number): Promise<Record<string, unknown>> {
-  const config = readRunConfig(runDir);
+async function evalLocalization(
+  runDir: string,
+  config: ExperimentConfig,
+  root: string | undefined,
+  batchSize: number,
+  camThreshold: number,
+): Promise<Record<string, unknown>> {
   const meta = readCheckpoint<CheckpointMeta>(runPaths(runDir).checkpoint).meta;
   const dataset = await loadTrainingData(root ? { ...config, dataset: { ...config.dataset, root } } : config);
   const normalised = { ...dataset, mean: meta.normalization.mean, std: meta.normalization.std };

@@ -74,6 +74,7 @@ export function drawPreviewSamples(dataset: Dataset, method: MixMethod, options:
     augment: options.augment,
   });
   const mixRng = new Rng(mixSeed(options.seed));
+  const imageSize = dataset.height * dataset.width * dataset.channels;
   const samples: PreviewSample[] = [];
   while (samples.length < options.count) {
     const batch = loader.nextBatch();
@@ -82,7 +83,6 @@ export function drawPreviewSamples(dataset: Dataset, method: MixMethod, options:
     const values = mixed.x.dataSync();
     const records = describeMixedSamples(mixed, batch.labels);
     tf.dispose([batch.x, mixed.x, mixed.yGlobal, ...(mixed.yPatch ? [mixed.yPatch] : [])]);
-    const imageSize = dataset.height * dataset.width * dataset.channels;
     for (let i = 0; i < records.length && samples.length < options.count; i++) {
       const pixels = new Uint8Array(imageSize);
       for (let k = 0; k < imageSize; k++) pixels[k] = Math.round(values[i * imageSize + k] * 255);
