@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { PNG } from 'pngjs';
+import * as tf from '@tensorflow/tfjs';
 import { previewCommand, type PreviewOptions } from '../../src/cli/preview';
 import type { Dataset } from '../../src/data/dataset';
 import { loadDataset } from '../../src/data/readers';
@@ -84,7 +85,8 @@ function assertNotVacuous(manifest: PreviewManifest): void {
   assert.ok(manifest.samples.some((s) => s.a.index !== s.b.index), 'some samples mix two different images');
 }
 
-for (const grid of [4, 7]) {
+// 5 does not divide 28: cells of 5 and 6 pixels, tiled as the JSON's conventions say.
+for (const grid of [4, 7, 5]) {
   test(`preview gridmix ${grid}x${grid}: every pixel comes from the image its cell names; lambda = pixel share`, async () => {
     const { dir, manifest } = await runPreview({ method: 'gridmix', grid, p: 0.6 });
     assert.deepEqual(manifest.options, { grid, p: 0.6 });
@@ -135,14 +137,16 @@ test('preview mixup: every pixel is the convex mix of A and B within rounding; l
   }
 });
 
-test('preview: the same seed writes the same samples; augmentation keeps the size', async () => {
+test('preview: the same seed writes the same samples; augmentation keeps the size; no tensor left behind', async () => {
   const first = await runPreview({ method: 'gridmix', augment: true });
+  const live = tf.memory().numTensors;
   const again = await runPreview({ method: 'gridmix', augment: true });
   assert.deepEqual(again.manifest.samples, first.manifest.samples);
   for (const { file } of first.manifest.samples) {
     assert.deepEqual(fs.readFileSync(path.join(again.dir, file)), fs.readFileSync(path.join(first.dir, file)));
   }
   assert.equal(first.manifest.augment, true);
+  assert.equal(tf.memory().numTensors, live);
 });
 
 test('gridmix preview through the CLI; bad flags are one line and exit 1', () => {
