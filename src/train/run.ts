@@ -20,6 +20,7 @@ import { Sgd } from './optimizer';
 import { createProgress, type Progress } from './progress';
 import { median, runPaths, writeMetrics, writeSummary, type MetricsRow, type Summary } from './run-files';
 import { saveMixedSamples } from './mixed-samples';
+import { StopSignal } from './stop-signal';
 import { learningRate } from './schedule';
 import { trainStep, type StepContext } from './train-step';
 import { buildModel, loadTrainingData, shapeOf } from './setup';
@@ -89,6 +90,7 @@ export async function runTraining(options: RunOptions): Promise<Summary> {
   const paths = runPaths(runDir);
   ensureDir(runDir);
   const release = acquireRunLock(paths.lock, `run folder ${runDir}`);
+  const stop = new StopSignal();
   try {
     prepareRunDir(runDir, options.resume, options.force);
     if (options.resume && fs.existsSync(paths.summary)) {
@@ -98,13 +100,14 @@ export async function runTraining(options: RunOptions): Promise<Summary> {
         return summary;
       }
     }
-    return await train(options, log);
+    return await train(options, log, stop);
   } finally {
+    stop.dispose();
     release();
   }
 }
 
-async function train(options: RunOptions, log: (line: string) => void): Promise<Summary> {
+async function train(options: RunOptions, log: (line: string) => void, stop: StopSignal): Promise<Summary> {
   const { config, runDir } = options;
   const paths = runPaths(runDir);
   const backend = await selectBackend(config.backend);
@@ -194,12 +197,7 @@ async function train(options: RunOptions, log: (line: string) => void): Promise<
     );
 
   let lastCheckpoint = Date.now();
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  if (stop.stopRequested) throw new InterruptedError(`interrupted during set-up of ${runDir}, before any step (an earlier checkpoint, if any, is unchanged)`);
   try {
     for (let epoch = epochsDone; epoch < epochs; epoch++) {
       const epochStart = Date.now();
@@ -231,7 +229,7 @@ async function train(options: RunOptions, log: (line: string) => void): Promise<
           lastCheckpoint = Date.now();
         }
         await new Promise((resolve) => setImmediate(resolve)); // lets Ctrl-C be heard between steps
-        if (interrupted) {
+        if (stop.stopRequested) {
           checkpointNow();
           progress.stop();
           throw new InterruptedError(
@@ -253,8 +251,6 @@ async function train(options: RunOptions, log: (line: string) => void): Promise<
       progress.epochDone({ epoch: row.epoch, epochs, lr, trainLoss: row.train_loss, trainAcc: row.train_acc, testTop1: row.test_top1, testTop5: row.test_top5, seconds: row.seconds });
     }
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
     progress.stop();
     model.dispose();
     optimizer.dispose();

@@ -47,7 +47,9 @@ test('Ctrl-C writes a checkpoint, exits 130 with a message, and --resume finishe
   const out = path.join(dir, 'run');
   const child = gridmixAsync(['train', '--config', config, '--out', out]);
   const exited = exitOf(child);
-  await waitFor(() => fs.existsSync(path.join(out, 'seed-5', 'config.yaml')), child);
+  let stdout = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  await waitFor(() => / epochs -> /.test(stdout), child); // the line printed as the first step starts
   await new Promise((r) => setTimeout(r, 300)); // some steps into epoch 1
   child.kill('SIGINT');
   const { code, stderr } = await exited;
