@@ -119,6 +119,11 @@ export interface TorchComparisonRecord extends RecordBase {
   torch_images_per_second: number;
   /** ours / PyTorch in images/s: above 1, gridmix is faster. */
   ratio: number;
+  /**
+   * ours / PyTorch in images per CPU-second of the process: what other jobs on a shared machine
+   * inflate least (both sides' CPU time counts every thread they ran).
+   */
+  cpu_time_ratio: number;
   torch_threads: number;
   ours_parameters: number;
   torch_parameters: number;

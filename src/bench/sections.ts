@@ -11,7 +11,7 @@ import type { BenchSettings } from './settings';
 import { SMALL_BACKBONES } from './settings';
 import { StepRig } from './step-rig';
 import { itPerSecondAtBatch, projectedSeconds, table3Cells, TABLE3_BATCH_SIZE, TABLE3_INPUT_SIZE, TABLE3_NUM_CLASSES } from './table3';
-import { compareWithTorch, runTorchReference } from './torch-reference';
+import { compareWithTorch, runTorchReference, TORCH_THREAD_COUNTS } from './torch-reference';
 import { measureTrainStep, probeStepSeconds } from './train-step';
 
 export interface SectionContext {
@@ -157,10 +157,13 @@ export function runTorchSection({ settings, emit, progress, records }: SectionCo
     );
     emit(ours);
   }
-  progress(`torch: the PyTorch reference (scripts/reference/resnet20_gridmix_step.py), batch ${batchSize}`);
-  const reference = runTorchReference({ batchSize, numClasses: SMALL_NUM_CLASSES, grid: 4, localHead: true, warmup: 2, iterations: Math.max(iterations, 3) });
-  emit(reference);
-  if (reference.kind === 'torch-reference') emit(compareWithTorch(ours, reference));
+  for (const threads of TORCH_THREAD_COUNTS) {
+    progress(`torch: the PyTorch reference (scripts/reference/resnet20_gridmix_step.py), batch ${batchSize}, ${threads} thread(s)`);
+    const reference = runTorchReference({ batchSize, numClasses: SMALL_NUM_CLASSES, grid: 4, localHead: true, threads, warmup: 2, iterations: Math.max(iterations, 3) });
+    emit(reference);
+    if (reference.kind !== 'torch-reference') return; // no python3-torch: the skipped record says how to get it
+    emit(compareWithTorch(ours, reference));
+  }
 }
 
 export const SECTION_RUNNERS = {

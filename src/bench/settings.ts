@@ -2,7 +2,11 @@
 // Defaults are the full bench; --quick shrinks the iterations and budgets (and says so in the output).
 import { BACKBONES } from '../models/registry';
 
-export const BENCH_SECTIONS = ['mixing', 'steps', 'table3', 'memory', 'torch'] as const;
+/**
+ * In the order they run. Memory goes first: the wasm heap never shrinks, so after the big backbones
+ * have grown it, a leak would fill freed heap pages without moving the resident size.
+ */
+export const BENCH_SECTIONS = ['memory', 'mixing', 'steps', 'table3', 'torch'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 /** Measured at full batch in section 2: the CPU-scale backbones. */
@@ -55,9 +59,10 @@ export interface BenchSettings {
 
 export function benchSettings(flags: BenchFlags): BenchSettings {
   const quick = flags.quick ?? false;
-  const defaults: BenchSection[] = ['mixing', 'steps', 'table3'];
-  if (flags.memory) defaults.push('memory');
-  if (flags.compareTorch) defaults.push('torch');
+  const asked = new Set<BenchSection>(['mixing', 'steps', 'table3']);
+  if (flags.memory) asked.add('memory');
+  if (flags.compareTorch) asked.add('torch');
+  const defaults = BENCH_SECTIONS.filter((s) => asked.has(s));
   const iterations = flags.iterations ?? (quick ? 2 : 5);
   const budgetSeconds = flags.budgetSeconds ?? (quick ? 20 : 120);
   return {

@@ -15,29 +15,35 @@ export function formatDuration(seconds: number): string {
   return seconds >= 3600 ? `${rounded} (${(seconds / 3600).toFixed(1)} h)` : rounded;
 }
 
+/** The heading and column titles of a section, numbered by its place in this run. */
 export function sectionTitle(section: BenchSection, settings: BenchSettings): string[] {
+  const [title, ...rest] = sectionHeading(section, settings);
+  return [`${settings.sections.indexOf(section) + 1}. ${title}`, ...rest];
+}
+
+function sectionHeading(section: BenchSection, settings: BenchSettings): string[] {
   const b = settings.batchSize;
   switch (section) {
     case 'mixing':
       return [
-        `1. Mixing throughput, batch ${b} (median of ${settings.mixRounds} rounds of ${settings.mixBatchesPerRound} batches, after warm-up)`,
+        `Mixing throughput, batch ${b} (median of ${settings.mixRounds} rounds of ${settings.mixBatchesPerRound} batches, after warm-up)`,
         `${pad('method', 24)} ${pad('image', 9)} ${'ms/batch'.padStart(9)} ${'images/s'.padStart(10)} ${'% of resnet20 step'.padStart(19)}`,
       ];
     case 'steps':
       return [
-        `2. Training step (mixing + forward + loss + backward + SGD update), median of ${settings.iterations} timed steps after ${settings.warmup} warm-up`,
+        `Training step (mixing + forward + loss + backward + SGD update), median of ${settings.iterations} timed steps after ${settings.warmup} warm-up`,
         `${pad('backbone', 13)} ${pad('input', 6)} ${'classes'.padStart(7)} ${pad('method', 24)} ${pad('head', 4)} ${'batch'.padStart(5)} ${'ms/step'.padStart(9)} ${'images/s'.padStart(9)} ${'it/s'.padStart(7)} ${'params'.padStart(11)}`,
       ];
     case 'table3':
       return [
-        `3. Table 3: training speed on CIFAR-100 (32x32, 100 classes), batch 128; projected = 391 iterations x 200 epochs / it/s`,
+        `Table 3: training speed on CIFAR-100 (32x32, 100 classes), batch 128; projected = 391 iterations x 200 epochs / it/s`,
         `   each cell: 1 warm-up + ${settings.table3Iterations} timed step(s) at the largest batch whose estimate fits ${settings.table3BudgetSeconds} s; it/s at 128 = images/s / 128`,
         `${pad('backbone', 10)} ${pad('method', 19)} ${'batch'.padStart(5)} ${'images/s'.padStart(9)} ${'it/s@128'.padStart(9)} ${pad('projected', 20)} | ${'paper it/s'.padStart(10)} ${'paper projected'.padStart(16)}`,
       ];
     case 'memory':
-      return ['4. Resident memory over a training-step loop (rss at step 10 vs the last step; target: growth <= 5%)'];
+      return ['Resident memory over a training-step loop (rss at step 10 vs the last step; target: growth <= 5%)'];
     case 'torch':
-      return ['5. PyTorch reference (Debian python3-torch), same ResNet-20 + local head GridMix step, same batch'];
+      return ['PyTorch reference (Debian python3-torch), same ResNet-20 + local head GridMix step, same batch'];
   }
 }
 
@@ -87,7 +93,7 @@ export function formatRecord(r: BenchRecord): string[] {
       ];
     case 'torch-comparison':
       return [
-        `ours / PyTorch (images/s): ${r.ours_images_per_second.toFixed(1)} / ${r.torch_images_per_second.toFixed(1)} = ${r.ratio.toFixed(2)}x (${r.backend} on 1 thread vs PyTorch on ${r.torch_threads})`,
+        `ours / PyTorch (images/s): ${r.ours_images_per_second.toFixed(1)} / ${r.torch_images_per_second.toFixed(1)} = ${r.ratio.toFixed(2)}x (${r.backend} on 1 thread vs PyTorch on ${r.torch_threads}); per CPU-second: ${r.cpu_time_ratio.toFixed(2)}x`,
         `parameter count: ours ${r.ours_parameters}, PyTorch ${r.torch_parameters}: ${r.parameters_match ? 'equal' : 'DIFFERENT'}`,
       ];
   }

@@ -8,8 +8,11 @@ import type { SkippedRecord, TorchComparisonRecord, TorchReferenceRecord, TrainS
 
 export const TORCH_PYTHON = '/usr/bin/python3';
 export const TORCH_SCRIPT = path.resolve(__dirname, '..', '..', '..', 'scripts', 'reference', 'resnet20_gridmix_step.py');
-/** The thread count the reference is pinned to: the machine's two cores. */
-export const TORCH_THREADS = 2;
+/**
+ * Thread counts the reference runs with: the machine's two cores, then one thread, the same as
+ * gridmix's single-threaded wasm backend.
+ */
+export const TORCH_THREAD_COUNTS = [2, 1] as const;
 
 export interface TorchReferenceArgs {
   batchSize: number;
@@ -28,7 +31,7 @@ export function torchScriptArgs(args: TorchReferenceArgs): string[] {
     '--batch', String(args.batchSize),
     '--classes', String(args.numClasses),
     '--grid', String(args.grid),
-    '--threads', String(args.threads ?? TORCH_THREADS),
+    '--threads', String(args.threads ?? TORCH_THREAD_COUNTS[0]),
     '--warmup', String(args.warmup),
     '--iterations', String(args.iterations),
     ...(args.localHead ? [] : ['--no-local-head']),
@@ -59,6 +62,7 @@ export function compareWithTorch(ours: TrainStepRecord, reference: TorchReferenc
     ours_images_per_second: ours.images_per_second,
     torch_images_per_second: reference.images_per_second,
     ratio: ours.images_per_second / reference.images_per_second,
+    cpu_time_ratio: reference.cpu_ms_per_step / ours.cpu_ms_per_step,
     torch_threads: reference.threads,
     ours_parameters: ours.parameters,
     torch_parameters: reference.parameters,
