@@ -71,7 +71,7 @@ export function benchSettings(flags: BenchFlags): BenchSettings {
     batchSize: flags.batchSize ?? 128,
     warmup: 1,
     iterations,
-    mixRounds: Math.max(iterations, quick ? 2 : 5),
+    mixRounds: iterations,
     mixBatchesPerRound: quick ? 2 : 4,
     budgetSeconds,
     table3Iterations: quick ? 1 : Math.min(iterations, 2),

@@ -4,7 +4,7 @@
 // paper's Table 3 measured here, resident memory over a step loop, and the PyTorch reference.
 import * as os from 'os';
 import { Command, InvalidArgumentError } from 'commander';
-import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../engine/backend';
+import { BACKEND_CHOICES, BackendUnavailableError, selectBackend, type BackendChoice, type BackendInfo } from '../engine/backend';
 import { toJsonLine, type BenchRecord } from '../bench/records';
 import { SECTION_RUNNERS } from '../bench/sections';
 import { BENCH_SECTIONS, benchSettings, type BenchFlags, type BenchSection } from '../bench/settings';
@@ -29,7 +29,7 @@ export async function benchCommand(options: BenchOptions): Promise<BenchRecord[]
     throw new UserError(`--backend: "${options.backend}" is not allowed; use one of: ${BACKEND_CHOICES.join(', ')}`);
   }
   const settings = benchSettings(options);
-  const backend = await selectBackend(options.backend ?? 'auto');
+  const backend = await selectBenchBackend(options.backend ?? 'auto');
   const records: BenchRecord[] = [];
   const emit = (record: BenchRecord) => {
     records.push(record);
@@ -54,6 +54,16 @@ export async function benchCommand(options: BenchOptions): Promise<BenchRecord[]
     if (!options.json) for (const line of sectionVerdict(section, records.slice(before))) log(line);
   }
   return records;
+}
+
+/** An explicitly requested backend that is not there is the user's to fix: one line, exit 1. */
+async function selectBenchBackend(choice: BackendChoice): Promise<BackendInfo> {
+  try {
+    return await selectBackend(choice);
+  } catch (err) {
+    if (err instanceof BackendUnavailableError) throw new UserError(`--backend: ${err.message}`);
+    throw err;
+  }
 }
 
 function sectionsFlag(value: string): BenchSection[] {

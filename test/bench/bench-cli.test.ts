@@ -45,6 +45,16 @@ describe('gridmix bench --quick --json', () => {
     assert.match(run.stderr, /not a section/);
     assert.doesNotMatch(run.stderr, /\n\s+at /);
   });
+
+  it('an unknown or missing backend is one line and exit code 1', () => {
+    for (const backend of ['gpu', 'tensorflow']) {
+      const run = gridmix(['bench', '--backend', backend, '--only', 'mixing']);
+      if (backend === 'tensorflow' && run.code === 0) continue; // this machine has tfjs-node after all
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /^gridmix: --backend: /);
+      assert.doesNotMatch(run.stderr, /\n\s+at /);
+    }
+  });
 });
 
 describe('the PyTorch reference', () => {
