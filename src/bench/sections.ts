@@ -7,9 +7,8 @@ import { batchCandidates, estimatedSeconds, largestBatchWithinBudget, secondsPer
 import { measureMemoryGrowth } from './memory';
 import { measureMixing, withStepShare } from './mixing';
 import type { BenchRecord, TrainStepRecord } from './records';
-import type { BenchSettings } from './settings';
-import { SMALL_BACKBONES } from './settings';
-import { StepRig } from './step-rig';
+import { SMALL_BACKBONES, type BenchSettings } from './settings';
+import { StepRig, type StepRigArgs } from './step-rig';
 import { itPerSecondAtBatch, projectedSeconds, table3Cells, TABLE3_BATCH_SIZE, TABLE3_INPUT_SIZE, TABLE3_NUM_CLASSES } from './table3';
 import { compareWithTorch, runTorchReference, TORCH_THREAD_COUNTS } from './torch-reference';
 import { measureTrainStep, probeStepSeconds } from './train-step';
@@ -33,7 +32,8 @@ const GRIDMIX_WITHOUT_HEAD_LABEL = 'gridmix N=4 wo. Eq.(4)';
 const SMALL_INPUT_SIZE = 32;
 const SMALL_NUM_CLASSES = 10;
 
-function withRig<T>(args: ConstructorParameters<typeof StepRig>[0], use: (rig: StepRig) => T): T {
+/** Builds a backbone for one section's measurements and frees its memory afterwards. */
+function withRig<T>(args: StepRigArgs, use: (rig: StepRig) => T): T {
   const rig = new StepRig(args);
   try {
     return use(rig);
@@ -42,7 +42,7 @@ function withRig<T>(args: ConstructorParameters<typeof StepRig>[0], use: (rig: S
   }
 }
 
-/** 1. Mixing throughput at 32x32x3 and 64x64x3, and each method's share of a ResNet-20 step. */
+/** Mixing throughput at 32x32x3 and 64x64x3, and each method's share of a ResNet-20 step. */
 export function runMixingSection({ settings, emit, progress }: SectionContext): void {
   const { batchSize } = settings;
   progress(`mixing: ${settings.mixRounds} rounds of ${settings.mixBatchesPerRound} batches of ${batchSize} per method and size`);
@@ -61,7 +61,7 @@ export function runMixingSection({ settings, emit, progress }: SectionContext): 
   for (const record of withStepShare(records, reference.ms_per_step, 32, 32, batchSize)) emit(record);
 }
 
-/** 2. Training-step throughput of each backbone that fits the budget, with and without the local head. */
+/** Training-step throughput of each backbone that fits the budget, with and without the local head. */
 export function runStepSection({ settings, emit, progress }: SectionContext): void {
   const { batchSize, warmup, iterations } = settings;
   const plan = { steps: warmup + iterations, budgetSeconds: settings.budgetSeconds };
@@ -98,7 +98,7 @@ export function runStepSection({ settings, emit, progress }: SectionContext): vo
   }
 }
 
-/** 3. The paper's Table 3 on this machine: it/s at batch 128 and the projected 200-epoch time. */
+/** The paper's Table 3 on this machine: it/s at batch 128 and the projected 200-epoch time. */
 export function runTable3Section({ settings, emit, progress }: SectionContext): void {
   const steps = 1 + settings.table3Iterations;
   const plan = { steps, budgetSeconds: settings.table3BudgetSeconds };
@@ -132,7 +132,7 @@ export function runTable3Section({ settings, emit, progress }: SectionContext): 
   }
 }
 
-/** 4. Resident memory over a loop of ResNet-20 GridMix steps. */
+/** Resident memory over a loop of ResNet-20 GridMix steps. */
 export function runMemorySection({ settings, emit, progress }: SectionContext): void {
   progress(`memory: ${settings.memorySteps} resnet20 GridMix steps at batch ${settings.memoryBatchSize}`);
   withRig({ backbone: 'resnet20', inputSize: SMALL_INPUT_SIZE, numClasses: SMALL_NUM_CLASSES }, (rig) => {
@@ -146,7 +146,7 @@ function isComparedStep(r: BenchRecord, batchSize: number): r is TrainStepRecord
     r.num_classes === SMALL_NUM_CLASSES && r.input_size === SMALL_INPUT_SIZE && r.batch_size === batchSize;
 }
 
-/** 5. Ours, then PyTorch on the same step; the ratio in images/s and the parameter-count check. */
+/** Ours, then PyTorch on the same step; the ratio in images/s and the parameter-count check. */
 export function runTorchSection({ settings, emit, progress, records }: SectionContext): void {
   const { batchSize, warmup, iterations } = settings;
   let ours = records.find((r): r is TrainStepRecord => isComparedStep(r, batchSize));

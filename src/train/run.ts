@@ -200,7 +200,6 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
   if (stop.stopRequested) throw new InterruptedError(`interrupted during set-up of ${runDir}, before any step (an earlier checkpoint, if any, is unchanged)`);
   try {
     for (let epoch = epochsDone; epoch < epochs; epoch++) {
-      const epochStart = Date.now();
       let step = loader.getState().position === 0 ? 0 : Math.ceil(loader.getState().position / config.training.batchSize);
       let lr = learningRate(config.training, epoch, step, iterations);
       for (let batch = loader.nextBatch(); batch; batch = loader.nextBatch()) {
@@ -237,10 +236,12 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
           );
         }
       }
+      const evalStart = Date.now();
       const accuracy = evaluate(model, dataset, { batchSize: config.training.evalBatchSize });
       const row: MetricsRow = {
         epoch: epoch + 1, lr, train_loss: tally.lossSum / tally.count, train_acc: (100 * tally.correct) / tally.count,
-        test_top1: accuracy.top1, test_top5: accuracy.top5, seconds: (Date.now() - epochStart) / 1000,
+        test_top1: accuracy.top1, test_top5: accuracy.top5,
+        seconds: tally.seconds + (Date.now() - evalStart) / 1000, // training steps (also before a resume) + evaluation
       };
       rows.push(row);
       tally = emptyTally();

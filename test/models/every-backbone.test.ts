@@ -10,7 +10,7 @@ import { Rng } from '../../src/engine/rng';
 import { BACKBONE_NAMES, createModel, type BackboneName } from '../../src/models/registry';
 import { describeModel } from '../../src/models/summary';
 import { useBackend } from '../helpers/backend';
-import { lossOf, seededBatch, sgdStep } from './model-harness';
+import { feedsBatchNorm, lossOf, seededBatch, sgdStep } from './model-harness';
 
 const BATCH = 2;
 const CLASSES = 3;
@@ -31,16 +31,6 @@ const WIDTH_SCALE: Record<BackboneName, number> = {
   resnet20: 1,
   vgg_small: 1,
 };
-
-/**
- * In training mode a bias added right before batch norm is subtracted again with the batch mean: its
- * gradient is zero by construction (torchvision's VGG keeps those biases). Such a bias is named like
- * "features.3.bias" with a batch norm at "features.4".
- */
-function feedsBatchNorm(paramName: string, bufferNames: Set<string>): boolean {
-  const match = /^(.*?)(\d+)\.bias$/.exec(paramName);
-  return match !== null && bufferNames.has(`${match[1]}${Number(match[2]) + 1}.running_mean`);
-}
 
 before(async () => {
   await useBackend('wasm');

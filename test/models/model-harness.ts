@@ -30,6 +30,16 @@ export function lossOf(model: Model, batch: Batch, training: boolean, grid?: num
   return loss;
 }
 
+/**
+ * In training mode a bias added right before batch norm is subtracted again with the batch mean: its
+ * gradient is zero by construction (torchvision's VGG keeps those biases). Such a bias is named like
+ * "features.3.bias" with a batch norm at "features.4".
+ */
+export function feedsBatchNorm(paramName: string, bufferNames: Set<string>): boolean {
+  const match = /^(.*?)(\d+)\.bias$/.exec(paramName);
+  return match !== null && bufferNames.has(`${match[1]}${Number(match[2]) + 1}.running_mean`);
+}
+
 /** One SGD step (no momentum); returns the loss before the step. */
 export function sgdStep(model: Model, batch: Batch, learningRate: number, grid?: number): number {
   return tf.tidy(() => {

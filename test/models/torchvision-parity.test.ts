@@ -2,7 +2,8 @@
 // PyTorch's layout), the same input; eval logits, the local head's cell logits, train-mode logits,
 // running statistics after one training forward, and the gradient of the cross-entropy with respect
 // to every parameter. Parameter counts cannot see a ReLU in the wrong place or a stride on the wrong
-// conv; this can. Needs python3 with torchvision (Debian: python3-torchvision); skipped without it.
+// conv; this can. Opt-in (a few minutes on 2 cores): GRIDMIX_TORCH_PARITY=1 and a python3 with
+// torchvision (Debian: python3-torchvision; GRIDMIX_PYTHON picks the interpreter).
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -14,13 +15,17 @@ import { Rng } from '../../src/engine/rng';
 import { createModel, type BackboneName } from '../../src/models/registry';
 import { VGG_LAYERS } from '../../src/models/vgg';
 import { useBackend } from '../helpers/backend';
-import { seededBatch } from './model-harness';
+import { feedsBatchNorm, seededBatch } from './model-harness';
 
 const REFERENCE = join(__dirname, '..', '..', '..', 'test', 'models', 'torchvision_reference.py');
+const requested = process.env.GRIDMIX_TORCH_PARITY === '1';
 /** The first Python that has torchvision: $GRIDMIX_PYTHON, python3 on the PATH, Debian's python3. */
-const python = [process.env.GRIDMIX_PYTHON, 'python3', '/usr/bin/python3']
-  .filter((candidate): candidate is string => Boolean(candidate))
-  .find((candidate) => spawnSync(candidate, ['-c', 'import torchvision'], { stdio: 'ignore' }).status === 0);
+const python = requested
+  ? [process.env.GRIDMIX_PYTHON, 'python3', '/usr/bin/python3']
+      .filter((candidate): candidate is string => Boolean(candidate))
+      .find((candidate) => spawnSync(candidate, ['-c', 'import torchvision'], { stdio: 'ignore' }).status === 0)
+  : undefined;
+const skip = !requested ? 'opt-in: GRIDMIX_TORCH_PARITY=1' : python ? false : 'no python3 with torchvision (set GRIDMIX_PYTHON)';
 
 interface ParityCase {
   backbone: BackboneName;
@@ -37,7 +42,7 @@ const scaled = (layers: readonly (number | 'M')[], scale: number) => layers.map(
 const CASES: ParityCase[] = [
   { backbone: 'resnet18', inputSize: 128, torch: 'resnet18' },
   { backbone: 'resnet18', inputSize: 32, torch: 'resnet18' },
-  { backbone: 'resnet50', inputSize: 128, torch: 'resnet50' },
+  { backbone: 'resnet50', inputSize: 32, torch: 'resnet50' },
   { backbone: 'resnext50_32x4d', inputSize: 32, torch: 'resnext50_32x4d' },
   { backbone: 'vgg11_bn', inputSize: 128, widthScale: 1 / 16, torch: 'vgg', vggLayers: scaled(VGG_LAYERS.vgg11, 1 / 16), mlpHidden: 256 },
   { backbone: 'vgg19_bn', inputSize: 64, widthScale: 1 / 8, torch: 'vgg', vggLayers: scaled(VGG_LAYERS.vgg19, 1 / 8) },
@@ -45,8 +50,14 @@ const CASES: ParityCase[] = [
 ];
 const CLASSES = 5;
 const GRID = 3;
+/**
+ * Batch statistics of 2 samples on a 4x4 map leave channels with almost no variance, and batch norm's
+ * gradient then amplifies rounding beyond any fair tolerance (PyTorch's own float32 drifts 4% from
+ * float64 there); at 8 samples both frameworks agree with float64.
+ */
+const BATCH = 8;
 
-/** The worst error relative to the reference's largest magnitude, or a message when sizes differ. */
+/** The worst error relative to the reference's largest magnitude (Infinity when the sizes differ). */
 function relativeError(ours: ArrayLike<number>, theirs: ArrayLike<number>): number {
   if (ours.length !== theirs.length) return Infinity;
   let scale = 1e-6;
@@ -83,10 +94,10 @@ before(async () => {
 
 for (const c of CASES) {
   const label = `${c.backbone} at ${c.inputSize} px${c.widthScale ? ` (width x${c.widthScale})` : ''}`;
-  test(`${label} computes what torchvision computes`, { skip: python ? false : 'no python3 with torchvision (set GRIDMIX_PYTHON)' }, () => {
+  test(`${label} computes what torchvision computes`, { skip }, () => {
     const folder = mkdtempSync(join(tmpdir(), 'gridmix-parity-'));
     const model = createModel(c.backbone, { numClasses: CLASSES, inputSize: c.inputSize, inChannels: 3, localHead: true, widthScale: c.widthScale, seed: 11 });
-    const batch = seededBatch(new Rng(12), Number(process.env.PARITY_BATCH ?? 2), c.inputSize, 3, CLASSES);
+    const batch = seededBatch(new Rng(12), BATCH, c.inputSize, 3, CLASSES);
     try {
       const files: Array<{ name: string; file: string; shape: number[] }> = [];
       const write = (name: string, tensor: tf.Tensor) => {
@@ -106,7 +117,6 @@ for (const c of CASES) {
           numClasses: CLASSES,
           inChannels: 3,
           grid: GRID,
-          gradMode: process.env.GRAD_MODE ?? 'train',
           labels: Array.from(batch.labels.dataSync()),
           tensors: files.filter((f) => f.name !== 'input'),
           input,
@@ -117,6 +127,7 @@ for (const c of CASES) {
       assert.equal(run.status, 0, run.stderr);
       const manifest = JSON.parse(readFileSync(join(folder, 'torch.json'), 'utf8')) as Record<string, { file: string; float32Error: number }>;
       const comparison = new Comparison();
+      const bufferNames = new Set(model.buffers().map((b) => b.name));
       const compare = (key: string, ours: ArrayLike<number>) => {
         const bytes = readFileSync(join(folder, manifest[key].file));
         const theirs = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
@@ -133,13 +144,16 @@ for (const c of CASES) {
         const params = model.parameters().filter((p) => !p.name.startsWith('local_head.'));
         let trainLogits: tf.Tensor | undefined;
         const { grads } = tf.variableGrads(() => {
-          const logits = model.forward(batch.x, { training: (process.env.GRAD_MODE ?? 'train') === 'train' }).logits;
+          const logits = model.forward(batch.x, { training: true }).logits;
           trainLogits = tf.keep(logits);
           return tf.losses.softmaxCrossEntropy(tf.oneHot(batch.labels, CLASSES), logits) as tf.Scalar;
         }, params.map((p) => p.variable));
         compare('train_logits', trainLogits!.dataSync());
         trainLogits!.dispose();
-        for (const p of params) compare(`grad:${p.name}`, grads[p.variable.name].dataSync());
+        for (const p of params) {
+          // Zero by construction (the batch mean takes the bias away): both sides hold rounding noise.
+          if (!feedsBatchNorm(p.name, bufferNames)) compare(`grad:${p.name}`, grads[p.variable.name].dataSync());
+        }
         for (const b of model.buffers()) compare(`buffer:${b.name}`, b.variable.dataSync());
       });
       comparison.assertAllClose();
