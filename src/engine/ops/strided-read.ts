@@ -6,8 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 /** x[:, top + r*s, left + c*s, :] for r < rows, c < cols. */
 export function stridedPixels(x: tf.Tensor4D, stride: number, top: number, left: number, rows: number, cols: number): tf.Tensor4D {
   const [b, h, w, c] = x.shape;
-  const spanRows = (rows - 1) * stride + 1;
-  const spanCols = (cols - 1) * stride + 1;
-  const window = top === 0 && left === 0 && spanRows === h && spanCols === w ? x : tf.slice(x, [0, top, left, 0], [b, spanRows, spanCols, c]);
+  // A 1x1 'valid' pool from the corner yields ceil(size / s) rows: when that is what is asked, the
+  // pool reads x directly (a crop first would copy the whole tensor).
+  const fromCorner = top === 0 && left === 0 && Math.ceil(h / stride) === rows && Math.ceil(w / stride) === cols;
+  const window = fromCorner ? x : tf.slice(x, [0, top, left, 0], [b, (rows - 1) * stride + 1, (cols - 1) * stride + 1, c]);
   return stride === 1 ? window : tf.maxPool(window, 1, stride, 'valid');
 }
