@@ -181,31 +181,58 @@ async function timeSteps(backend: 'wasm' | 'cpu', build: (rng: Rng) => Net, batc
   return medianStep(times);
 }
 
+/** Kernel time summed per kernel name: total ms and number of calls. */
+type KernelTotals = Map<string, { ms: number; calls: number }>;
+
 /**
- * Kernel time of one step, summed per kernel name, largest first. Entries that are not kernels (a
- * custom-gradient op's forward, timed as a whole around the kernels it runs) are left out so that no
- * time is counted twice.
+ * Kernel time of running f once, per kernel name. Entries that are not kernels (a custom-gradient
+ * op's forward, timed as a whole around the kernels it runs) are left out so that no time is counted
+ * twice.
  */
-async function kernelProfile(build: (rng: Rng) => Net, batchSize: number): Promise<Array<[string, number, number]>> {
+async function kernelTotals(f: () => void): Promise<KernelTotals> {
+  const profile = await tf.profile(f);
+  const totals: KernelTotals = new Map();
+  for (const k of profile.kernels) {
+    if (!tf.getKernel(k.name, 'wasm')) continue;
+    const entry = totals.get(k.name) ?? { ms: 0, calls: 0 };
+    entry.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    entry.calls += 1;
+    totals.set(k.name, entry);
+  }
+  return totals;
+}
+
+/** Kernel times of one training step, and of its forward pass alone (what the backward adds is the difference). */
+async function stepProfile(build: (rng: Rng) => Net, batchSize: number): Promise<{ step: KernelTotals; forward: KernelTotals }> {
   await tf.setBackend('wasm');
   const rng = new Rng(1);
   const net = build(rng);
   const batch = randomBatch(rng, batchSize, 10);
   const optimizer = tf.train.sgd(0.01);
   trainStep(net, batch, optimizer);
-  const profile = await tf.profile(() => {
+  const step = await kernelTotals(() => {
     trainStep(net, batch, optimizer);
   });
-  const totals = new Map<string, [number, number]>();
-  for (const k of profile.kernels) {
-    if (!tf.getKernel(k.name, 'wasm')) continue;
-    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    const [sum, count] = totals.get(k.name) ?? [0, 0];
-    totals.set(k.name, [sum + ms, count + 1]);
-  }
+  const forward = await kernelTotals(() => {
+    tf.tidy(() => {
+      net.logits(batch.x).dataSync();
+    });
+  });
   tf.dispose([...net.params, batch.x, batch.labels]);
   optimizer.dispose();
-  return [...totals.entries()].map(([name, [ms, count]]): [string, number, number] => [name, ms, count]).sort((a, b) => b[1] - a[1]);
+  return { step, forward };
+}
+
+function printProfile({ step, forward }: { step: KernelTotals; forward: KernelTotals }, rows: number): void {
+  const sum = (t: KernelTotals) => [...t.values()].reduce((s, e) => s + e.ms, 0);
+  const total = sum(step);
+  console.log(`kernel profile of one ResNet-20 step (wasm): ${total.toFixed(0)} ms of kernel time, ${sum(forward).toFixed(0)} ms of it in the forward pass`);
+  console.log(`  ${'kernel'.padEnd(20)} ${'step ms'.padStart(8)} ${'share'.padStart(6)} ${'calls'.padStart(6)} ${'forward ms'.padStart(11)}`);
+  const sorted = [...step.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, rows);
+  for (const [name, { ms, calls }] of sorted) {
+    const share = `${((100 * ms) / total).toFixed(1)}%`;
+    console.log(`  ${name.padEnd(20)} ${ms.toFixed(0).padStart(8)} ${share.padStart(6)} ${String(calls).padStart(6)} ${(forward.get(name)?.ms ?? 0).toFixed(0).padStart(11)}`);
+  }
 }
 
 function flag(name: string, fallback: number): number {
@@ -237,12 +264,7 @@ async function main(): Promise<void> {
   const resnet = await timeSteps('wasm', resnet20, 128, 1, Math.max(1, Math.min(wasmSteps, 3)));
   console.log(`ResNet-20-like, batch 128, wasm: ${describe(resnet)}: ${(128 / resnet.wall).toFixed(1)} images/s wall, ` +
     `${(128 / resnet.cpu).toFixed(1)} images/s per CPU-second; ${load()}`);
-  const kernels = await kernelProfile(resnet20, 128);
-  const total = kernels.reduce((s, [, ms]) => s + ms, 0);
-  console.log(`kernel profile of one ResNet-20 step (wasm, ${total.toFixed(0)} ms of kernel time):`);
-  for (const [name, ms, count] of kernels.slice(0, 15)) {
-    console.log(`  ${name.padEnd(24)} ${ms.toFixed(0).padStart(6)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${count} calls`);
-  }
+  printProfile(await stepProfile(resnet20, 128), 15);
 }
 
 main().catch((err) => {
