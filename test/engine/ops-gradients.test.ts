@@ -68,6 +68,10 @@ const convCases: ConvCase[] = [
   { h: 6, w: 6, k: 1, stride: 2, pad: 'same' },
   { h: 4, w: 5, k: 1, stride: 1, pad: 1 },
   { h: 12, w: 11, k: 7, stride: 2, pad: 3, cin: 3, cout: 4 },
+  // the last stages of ImageNet-style nets on 32 px inputs: maps of 2x2 and 1x1
+  { h: 2, w: 2, k: 3, stride: 2, pad: 1 },
+  { h: 1, w: 1, k: 3, stride: 1, pad: 1 },
+  { h: 2, w: 2, k: 1, stride: 2, pad: 'valid' },
   { h: 6, w: 6, k: 3, stride: 1, pad: 1, cin: 4, cout: 6, groups: 2 },
   { h: 7, w: 6, k: 3, stride: 2, pad: 1, cin: 8, cout: 8, groups: 4 },
   { h: 5, w: 5, k: 1, stride: 1, pad: 'valid', cin: 6, cout: 9, groups: 3 },
@@ -89,7 +93,7 @@ convCases.forEach((c, i) => {
 
 // ---- batch norm -------------------------------------------------------------------------------
 const EPS = 1e-5;
-for (const [i, shape] of [[2, 3, 4, 5], [3, 5, 5, 2], [4, 1, 1, 3]].entries()) {
+for (const [i, shape] of [[2, 3, 4, 5], [3, 5, 5, 2], [4, 1, 1, 3], [1, 1, 1, 2]].entries()) {
   const c = shape[3];
   checkCase({
     name: `batchNormTrain on ${shape.join('x')}`,
