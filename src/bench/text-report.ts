@@ -89,7 +89,7 @@ export function formatRecord(r: BenchRecord): string[] {
       ];
     case 'torch-reference':
       return [
-        `PyTorch ${r.torch_version}, ${r.threads} threads: ${r.ms_per_step.toFixed(0)} ms/step (median of ${r.iterations} after ${r.warmup} warm-up), ${r.images_per_second.toFixed(1)} images/s, ${r.parameters} parameters`,
+        `PyTorch ${r.torch_version}, ${r.threads} thread${r.threads === 1 ? '' : 's'}: ${r.ms_per_step.toFixed(0)} ms/step (median of ${r.iterations} after ${r.warmup} warm-up), ${r.images_per_second.toFixed(1)} images/s, ${r.parameters} parameters`,
       ];
     case 'torch-comparison':
       return [

@@ -50,7 +50,7 @@ export async function benchCommand(options: BenchOptions): Promise<BenchRecord[]
   for (const section of settings.sections) {
     if (!options.json) log(['', ...sectionTitle(section, settings)].join('\n'));
     const before = records.length;
-    SECTION_RUNNERS[section]({ settings, emit, progress, records });
+    await SECTION_RUNNERS[section]({ settings, backend: backend.name, emit, progress, records });
     if (!options.json) for (const line of sectionVerdict(section, records.slice(before))) log(line);
   }
   return records;

@@ -1,0 +1,106 @@
+// The measurements that build a backbone: section 2's training steps (with and without the local
+// head, after a budget probe for the big ones) and one Table 3 row. Each runs as one job in its own
+// process (child-job.ts): the wasm heap never shrinks, so a big backbone measured after another
+// would inherit its fragmented heap and may run out of memory.
+import * as tf from '@tensorflow/tfjs';
+import type { MixMethodConfig } from '../mix/registry';
+import { VARIANT_TITLES } from '../report/paper-numbers';
+import { batchCandidates, estimatedSeconds, largestBatchWithinBudget, secondsPerImage } from './budget';
+import type { BenchRecord } from './records';
+import type { BenchSettings } from './settings';
+import { StepRig, type StepRigArgs } from './step-rig';
+import { itPerSecondAtBatch, projectedSeconds, table3Cells, TABLE3_BATCH_SIZE, TABLE3_INPUT_SIZE, TABLE3_NUM_CLASSES } from './table3';
+import { measureTrainStep, probeStepSeconds } from './train-step';
+
+/** The paper's GridMix (4x4 grid, local head, gamma 0.15) and the same mixing without Eq. (4). */
+export const GRIDMIX_WITH_HEAD: MixMethodConfig = { method: 'gridmix', grid: 4 };
+export const GRIDMIX_WITHOUT_HEAD: MixMethodConfig = { method: 'gridmix', grid: 4, gamma: 0 };
+export const GRIDMIX_WITH_HEAD_LABEL = 'gridmix N=4';
+export const GRIDMIX_WITHOUT_HEAD_LABEL = 'gridmix N=4 wo. Eq.(4)';
+
+export type BackboneJob =
+  /** Section 2: both step variants; `probeFirst` skips the backbone when a probe step says it exceeds the budget. */
+  | { kind: 'steps'; backbone: string; inputSize: number; numClasses: number; probeFirst: boolean }
+  /** Section 3: MixUp, CutMix and GridMix on one Table 3 backbone. */
+  | { kind: 'table3'; backbone: string };
+
+export interface JobContext {
+  settings: BenchSettings;
+  emit: (record: BenchRecord) => void;
+  progress: (line: string) => void;
+}
+
+/** Builds a backbone for one job's measurements and frees its memory afterwards. */
+export function withRig<T>(args: StepRigArgs, use: (rig: StepRig) => T): T {
+  const rig = new StepRig(args);
+  try {
+    return use(rig);
+  } finally {
+    rig.dispose();
+  }
+}
+
+export function runBackboneJob(job: BackboneJob, ctx: JobContext): void {
+  if (job.kind === 'steps') measureStepVariants(job, ctx);
+  else measureTable3Row(job.backbone, ctx);
+}
+
+function measureStepVariants(job: Extract<BackboneJob, { kind: 'steps' }>, { settings, emit, progress }: JobContext): void {
+  const { batchSize, warmup, iterations } = settings;
+  const plan = { steps: warmup + iterations, budgetSeconds: settings.budgetSeconds };
+  const { backbone, inputSize, numClasses } = job;
+  withRig({ backbone, inputSize, numClasses }, (rig) => {
+    if (job.probeFirst) {
+      progress(`steps: probing ${backbone} (one step at batch ${settings.probeBatch})`);
+      const perImage = secondsPerImage(probeStepSeconds(rig, GRIDMIX_WITH_HEAD, settings.probeBatch), settings.probeBatch);
+      const estimate = estimatedSeconds(perImage, batchSize, plan);
+      if (estimate > settings.budgetSeconds) {
+        emit({
+          kind: 'skipped',
+          backend: tf.getBackend(),
+          section: 'steps',
+          backbone: `${backbone} (${inputSize}x${inputSize}, ${numClasses} classes)`,
+          reason: `a probe step at batch ${settings.probeBatch} puts ${plan.steps} steps at batch ${batchSize} at ~${Math.round(estimate)} s per measurement, over the ${settings.budgetSeconds} s budget`,
+          estimated_seconds: estimate,
+        });
+        return;
+      }
+    }
+    for (const [method, label] of [[GRIDMIX_WITH_HEAD, GRIDMIX_WITH_HEAD_LABEL], [GRIDMIX_WITHOUT_HEAD, GRIDMIX_WITHOUT_HEAD_LABEL]] as const) {
+      progress(`steps: ${backbone} ${label}, batch ${batchSize}, ${warmup} warm-up + ${iterations} timed`);
+      emit(measureTrainStep(rig, { section: 'steps', label, method, batchSize, warmup, iterations }));
+    }
+  });
+}
+
+/** One backbone's row of Table 3, at the largest batch whose probe-based estimate fits the budget. */
+function measureTable3Row(backbone: string, { settings, emit, progress }: JobContext): void {
+  const plan = { steps: 1 + settings.table3Iterations, budgetSeconds: settings.table3BudgetSeconds };
+  const cells = table3Cells().filter((c) => c.backbone === backbone);
+  withRig({ backbone, inputSize: TABLE3_INPUT_SIZE, numClasses: TABLE3_NUM_CLASSES }, (rig) => {
+    progress(`table3: probing ${backbone} (one GridMix step at batch ${settings.probeBatch})`);
+    const gridmixCell = cells.find((c) => c.variant === 'gridmix')!;
+    const perImage = secondsPerImage(probeStepSeconds(rig, gridmixCell.method, settings.probeBatch), settings.probeBatch);
+    const fullBatch = Math.min(settings.batchSize, TABLE3_BATCH_SIZE);
+    const batch = largestBatchWithinBudget(perImage, batchCandidates(fullBatch, 2), plan) ?? 2;
+    for (const cell of cells) {
+      progress(`table3: ${backbone} ${VARIANT_TITLES[cell.variant]}, batch ${batch}, 1 warm-up + ${settings.table3Iterations} timed`);
+      const step = measureTrainStep(rig, { section: 'table3', method: cell.method, batchSize: batch, warmup: 1, iterations: settings.table3Iterations });
+      const itPerSecond = itPerSecondAtBatch(step.images_per_second);
+      emit({
+        kind: 'table3',
+        backend: step.backend,
+        backbone,
+        method: cell.variant,
+        measured_batch_size: batch,
+        warmup: 1,
+        iterations: step.iterations,
+        images_per_second: step.images_per_second,
+        it_per_second: itPerSecond,
+        projected_seconds: projectedSeconds(itPerSecond),
+        paper_it_per_second: cell.paperItPerSecond,
+        paper_projected_seconds: projectedSeconds(cell.paperItPerSecond),
+      });
+    }
+  });
+}

@@ -1,0 +1,22 @@
+// The child side of child-job.ts: selects the parent's backend, runs one backbone job, prints each
+// record as a JSON line on stdout and progress on stderr.
+import { selectBackend, type BackendChoice } from '../engine/backend';
+import { runBackboneJob } from './backbone-jobs';
+import type { WorkerInput } from './child-job';
+import { toJsonLine } from './records';
+
+async function main(): Promise<void> {
+  const { job, backend, settings } = JSON.parse(process.argv[2]) as WorkerInput;
+  await selectBackend(backend as BackendChoice);
+  runBackboneJob(job, {
+    settings,
+    emit: (record) => process.stdout.write(`${toJsonLine(record)}\n`),
+    progress: (line) => process.stderr.write(`${line}\n`),
+  });
+}
+
+main().catch((err: unknown) => {
+  // One line: the parent turns the last stderr line into the skipped record's reason.
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
