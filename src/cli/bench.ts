@@ -5,6 +5,7 @@
 import * as os from 'os';
 import { Command, InvalidArgumentError } from 'commander';
 import { BACKEND_CHOICES, BackendUnavailableError, selectBackend, type BackendChoice, type BackendInfo } from '../engine/backend';
+import { MEMORY_BASELINE_STEP } from '../bench/memory';
 import { toJsonLine, type BenchRecord } from '../bench/records';
 import { SECTION_RUNNERS } from '../bench/sections';
 import { BENCH_SECTIONS, benchSettings, type BenchFlags, type BenchSection } from '../bench/settings';
@@ -29,6 +30,9 @@ export async function benchCommand(options: BenchOptions): Promise<BenchRecord[]
     throw new UserError(`--backend: "${options.backend}" is not allowed; use one of: ${BACKEND_CHOICES.join(', ')}`);
   }
   const settings = benchSettings(options);
+  if (settings.sections.includes('memory') && settings.memorySteps <= MEMORY_BASELINE_STEP) {
+    throw new UserError(`--memory-steps: ${settings.memorySteps} is not allowed; use more than ${MEMORY_BASELINE_STEP} (rss is compared with step ${MEMORY_BASELINE_STEP})`);
+  }
   const backend = await selectBenchBackend(options.backend ?? 'auto');
   const records: BenchRecord[] = [];
   const emit = (record: BenchRecord) => {

@@ -46,6 +46,12 @@ describe('gridmix bench --quick --json', () => {
     assert.doesNotMatch(run.stderr, /\n\s+at /);
   });
 
+  it('a memory loop too short to compare with step 10 is one line and exit code 1', () => {
+    const run = gridmix(['bench', '--memory', '--only', 'memory', '--memory-steps', '5']);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /^gridmix: --memory-steps: 5 is not allowed/);
+  });
+
   it('an unknown or missing backend is one line and exit code 1', () => {
     for (const backend of ['gpu', 'tensorflow']) {
       const run = gridmix(['bench', '--backend', backend, '--only', 'mixing']);
