@@ -2,6 +2,7 @@
 // and records why each better one was not taken, so every run can say what it trained on.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { UserError } from '../cli/errors';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -18,7 +19,7 @@ export interface BackendInfo {
 }
 
 /** A user-facing failure to get the backend that was explicitly requested. */
-export class BackendUnavailableError extends Error {}
+export class BackendUnavailableError extends UserError {}
 
 let current: BackendInfo | undefined;
 
