@@ -51,7 +51,7 @@ export async function ablateCommand(options: AblateOptions): Promise<void> {
       }
       const resume = fs.existsSync(runPaths(runDir).checkpoint);
       log(`${cell.name} seed ${seed}: ${resume ? 'resuming' : 'training'}`);
-      await runTraining({ config: { ...cell.config, seed }, runDir, resume, force: false, log });
+      await runTraining({ config: { ...cell.config, seed }, runDir, resume, force: false, log, ablationCell: cell.name });
     }
   }
   const table = table4(collectRuns(dir));

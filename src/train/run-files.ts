@@ -15,6 +15,10 @@ export interface MetricsRow {
 }
 
 export interface Summary {
+  /** The config's name (the experiment). */
+  experiment: string;
+  /** The sweep cell when the run is part of `gridmix ablate` (Table 4 reads these, the other tables skip them). */
+  ablation_cell: string | null;
   dataset: string;
   backbone: string;
   method: string;

@@ -32,6 +32,8 @@ export interface RunOptions {
   force: boolean;
   /** Where progress goes (tests pass a silent one). */
   progress?: Progress;
+  /** The sweep cell's name when `gridmix ablate` runs this. */
+  ablationCell?: string;
   /** Where log lines go (default: stdout). */
   log?: (line: string) => void;
 }
@@ -163,6 +165,8 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
     const top1s = rows.map((r) => r.test_top1);
     const last = rows.at(-1);
     return {
+      experiment: config.name,
+      ablation_cell: options.ablationCell ?? null,
       dataset: dataset.name,
       backbone: config.backbone.name,
       method: config.method.name,
