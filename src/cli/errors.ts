@@ -10,12 +10,8 @@ export class UserError extends Error {
 }
 
 export const EXIT_USER_ERROR = 1;
-export const EXIT_NOT_IMPLEMENTED = 2;
 export const EXIT_INTERRUPTED = 130;
 export const EXIT_BUG = 70;
-
-/** A verb or option that other work fills in: the CLI says so and exits 2. */
-export class NotImplementedError extends Error {}
 
 /** Ctrl-C / SIGTERM during training, after the checkpoint was written: exit 130 like a shell. */
 export class InterruptedError extends UserError {}

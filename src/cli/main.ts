@@ -1,7 +1,7 @@
 // The gridmix program: wiring only. Each verb lives in its own file as a plain async function
 // taking one typed options object (tests call those directly); only this entry point exits.
 import { Command, CommanderError } from 'commander';
-import { EXIT_BUG, EXIT_INTERRUPTED, EXIT_NOT_IMPLEMENTED, EXIT_USER_ERROR, InterruptedError, NotImplementedError, UserError } from './errors';
+import { EXIT_BUG, EXIT_INTERRUPTED, EXIT_USER_ERROR, InterruptedError, UserError } from './errors';
 import { registerTrainCommand } from './train';
 import { registerAblateCommand } from './ablate';
 import { registerDataCommand } from './data';
@@ -9,13 +9,6 @@ import { registerEvalCommand } from './eval';
 import { registerReportCommand } from './report';
 import { registerPreviewCommand } from './preview';
 import { registerBenchCommand } from './bench';
-
-/** A verb that another piece of work fills in: says so and exits 2. */
-function notYet(verb: string): () => never {
-  return () => {
-    throw new NotImplementedError(`gridmix ${verb}: not implemented yet`);
-  };
-}
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -52,10 +45,6 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UserError) {
       console.error(`gridmix: ${err.message}`);
       return EXIT_USER_ERROR;
-    }
-    if (err instanceof NotImplementedError) {
-      console.error(err.message);
-      return EXIT_NOT_IMPLEMENTED;
     }
     console.error('gridmix: internal error (a bug in gridmix, please report it with this trace):');
     console.error(err instanceof Error ? err.stack : err);
