@@ -24,6 +24,10 @@ import { StopSignal } from './stop-signal';
 import { learningRate } from './schedule';
 import { trainStep, type StepContext } from './train-step';
 import { buildModel, loadTrainingData, shapeOf } from './setup';
+import { dataParallelStep } from './data-parallel/data-parallel-step';
+import { replicaSpecOf } from './data-parallel/replica';
+import { ReplicaPool } from './data-parallel/replica-pool';
+import { checkWorkersBackend } from './data-parallel/workers-backend';
 
 export interface RunOptions {
   config: ExperimentConfig;
@@ -114,6 +118,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
   const paths = runPaths(runDir);
   const backend = await selectBackend(config.backend);
   log(describeBackend(backend));
+  checkWorkersBackend(config.training.workers, backend.name);
 
   const dataset: Dataset = await loadTrainingData(config);
   const method = createMixMethod({ method: config.method.name, ...config.method });
@@ -189,7 +194,8 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
       finished,
     };
   };
-  const checkpointNow = () =>
+  const checkpointNow = async () => {
+    await replicas?.copyStateTo(stateVariables);
     saveCheckpoint<CheckpointMeta>(
       paths.checkpoint,
       {
@@ -199,9 +205,15 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
       },
       stateVariables,
     );
+  };
 
   let lastCheckpoint = Date.now();
   if (stop.stopRequested) throw new InterruptedError(`interrupted during set-up of ${runDir}, before any step (an earlier checkpoint, if any, is unchanged)`);
+  // training.workers > 1: replicas in worker threads train, starting from `model`'s state; `model`
+  // gets their state back before each evaluation and checkpoint.
+  const workers = config.training.workers;
+  const replicas = workers > 1 ? await ReplicaPool.start(replicaSpecOf(config, shapeOf(dataset), method.needsLocalHead, method.localLossWeight), workers, stateVariables) : undefined;
+  if (replicas) log(`data-parallel: ${workers} worker threads, one wasm replica each`);
   try {
     for (let epoch = epochsDone; epoch < epochs; epoch++) {
       let step = loader.getState().position === 0 ? 0 : Math.ceil(loader.getState().position / config.training.batchSize);
@@ -209,7 +221,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
       for (let batch = loader.nextBatch(); batch; batch = loader.nextBatch()) {
         lr = learningRate(config.training, epoch, step, iterations);
         const t0 = Date.now();
-        const result = trainStep(ctx, batch, lr);
+        const result = replicas ? await dataParallelStep(replicas, ctx, batch, lr) : trainStep(ctx, batch, lr);
         batch.x.dispose();
         const seconds = (Date.now() - t0) / 1000;
         step++;
@@ -228,12 +240,12 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
         progress.step({ epoch: epoch + 1, epochs, iteration: step, iterations, loss: result.loss, imagesPerSecond: result.count / Math.max(seconds, 1e-6) });
         const minutes = config.training.checkpointMinutes;
         if (minutes > 0 && Date.now() - lastCheckpoint > minutes * 60_000 && loader.getState().position > 0) {
-          checkpointNow();
+          await checkpointNow();
           lastCheckpoint = Date.now();
         }
         await new Promise((resolve) => setImmediate(resolve)); // lets Ctrl-C be heard between steps
         if (stop.stopRequested) {
-          checkpointNow();
+          await checkpointNow();
           progress.stop();
           throw new InterruptedError(
             `interrupted at epoch ${epoch + 1}, step ${step}; checkpoint written to ${paths.checkpoint}; continue with --resume`,
@@ -241,6 +253,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
         }
       }
       const evalStart = Date.now();
+      await replicas?.copyStateTo(stateVariables);
       const accuracy = evaluate(model, dataset, { batchSize: config.training.evalBatchSize });
       const row: MetricsRow = {
         epoch: epoch + 1, lr, train_loss: tally.lossSum / tally.count, train_acc: (100 * tally.correct) / tally.count,
@@ -250,7 +263,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
       rows.push(row);
       tally = emptyTally();
       epochsDone = epoch + 1;
-      checkpointNow(); // first: it holds the rows, so metrics.csv and summary.json can always be rebuilt
+      await checkpointNow(); // first: it holds the rows, so metrics.csv and summary.json can always be rebuilt
       writeMetrics(paths.metrics, rows);
       writeSummary(paths.summary, summaryOf(epochsDone === epochs));
       progress.epochDone({ epoch: row.epoch, epochs, lr, trainLoss: row.train_loss, trainAcc: row.train_acc, testTop1: row.test_top1, testTop5: row.test_top5, seconds: row.seconds });
@@ -259,6 +272,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
     progress.stop();
     model.dispose();
     optimizer.dispose();
+    await replicas?.dispose();
   }
   const summary = summaryOf(true);
   writeSummary(paths.summary, summary);

@@ -1,0 +1,28 @@
+// trainStep (src/train/train-step.ts) spread over a ReplicaPool: the main thread mixes exactly as
+// the single-thread step does (same RNG draws, same mixed batch), splits the batch and lets the
+// replicas do forward, loss, gradients and the update. Batch-norm statistics inside a step are
+// per replica (like PyTorch DDP without SyncBatchNorm), so numbers differ from training.workers: 1
+// but are the same from run to run for a given seed and worker count.
+import * as tf from '@tensorflow/tfjs';
+import type { MixedBatch } from '../../mix/mix-method';
+import type { StepContext, StepInputs, StepResult } from '../train-step';
+import { splitMixedBatch, type BatchShard } from './batch-shards';
+import type { ReplicaPool } from './replica-pool';
+
+/** Mixes a batch on the main thread and cuts it into one shard per replica. */
+export function mixAndSplit(ctx: Pick<StepContext, 'method' | 'numClasses' | 'rng'>, batch: StepInputs, parts: number): { shards: BatchShard[]; lambdaMean: number } {
+  let shards: BatchShard[] = [];
+  let lambdaMean = 0;
+  tf.tidy(() => {
+    const mixed: MixedBatch = ctx.method.mix(batch.x, batch.labels, ctx.numClasses, ctx.rng);
+    lambdaMean = mixed.lambda.reduce((a, b) => a + b, 0) / mixed.lambda.length;
+    shards = splitMixedBatch(mixed, parts);
+  });
+  return { shards, lambdaMean };
+}
+
+export async function dataParallelStep(pool: ReplicaPool, ctx: StepContext, batch: StepInputs, lr: number): Promise<StepResult> {
+  const { shards, lambdaMean } = mixAndSplit(ctx, batch, pool.size);
+  const { loss, correct, count } = await pool.step(shards, lr);
+  return { loss, correct, count, lambdaMean };
+}

@@ -1,0 +1,52 @@
+// The worker-thread side of the pool: one wasm backend, one Replica, a message loop. A failure
+// (out of memory, a bad shape) is sent back as an 'error' reply with its message, so it surfaces on
+// the main thread as an Error instead of a silent hang.
+import { parentPort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend, type BackendChoice } from '../../engine/backend';
+import type { ReplicaReply, ReplicaRequest } from './protocol';
+import { Replica } from './replica';
+
+const port = parentPort;
+if (!port) throw new Error('replica-worker.js runs as a worker thread of the data-parallel pool');
+
+let replica: Replica | undefined;
+
+function ready(): Replica {
+  if (!replica) throw new Error('replica worker: no setup message yet');
+  return replica;
+}
+
+async function handle(request: ReplicaRequest): Promise<[ReplicaReply, ArrayBuffer[]]> {
+  switch (request.type) {
+    case 'setup': {
+      await selectBackend(request.backend as BackendChoice);
+      replica = new Replica(request.spec);
+      const state = replica.stateVariables();
+      return [{ type: 'ready', stateNames: state.map((v) => v.name), stateSize: state.reduce((n, v) => n + v.variable.size, 0) }, []];
+    }
+    case 'gradients': {
+      const result = ready().gradients(request.shard);
+      return [{ type: 'gradients', ...result }, [result.values.buffer as ArrayBuffer]];
+    }
+    case 'apply':
+      ready().apply(request.averaged, request.reached, request.lr);
+      return [{ type: 'applied' }, []];
+    case 'get-state': {
+      const values = ready().getState();
+      return [{ type: 'state', values }, [values.buffer as ArrayBuffer]];
+    }
+    case 'set-state':
+      ready().setState(request.values);
+      return [{ type: 'state-set' }, []];
+    case 'count-tensors':
+      return [{ type: 'tensors', numTensors: tf.memory().numTensors }, []];
+  }
+}
+
+port.on('message', (request: ReplicaRequest) => {
+  handle(request).then(
+    ([reply, transfer]) => port.postMessage(reply, transfer),
+    (err: unknown) => port.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) } satisfies ReplicaReply),
+  );
+});
