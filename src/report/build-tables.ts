@@ -24,41 +24,65 @@ const finished = (runs: RunRecord[]) => runs.filter((r) => r.summary.finished);
 const plainRuns = (runs: RunRecord[]) => finished(runs).filter((r) => !r.summary.ablation_cell);
 const ablationRuns = (runs: RunRecord[]) => finished(runs).filter((r) => !!r.summary.ablation_cell);
 
-/** Runs of one dataset/backbone/variant at the paper's default grid and p. */
-function defaultRuns(runs: RunRecord[], dataset: string, backbone: string, variant: Variant): RunRecord[] {
+/** One row of ours: a dataset/backbone pair trained with one recipe (null: a paper row nobody ran). */
+interface RowKey {
+  dataset: string;
+  backbone: string;
+  recipe: string | null;
+  paper: boolean;
+}
+
+function rowLabel(key: RowKey): string {
+  const recipe = key.recipe ? ` [${key.recipe}]` : '';
+  return `${key.dataset} / ${key.backbone}${recipe}${key.paper ? '' : ' (not in the paper)'}`;
+}
+
+function runsOfRow(runs: RunRecord[], key: RowKey): RunRecord[] {
+  return runs.filter((r) => r.summary.dataset === key.dataset && r.summary.backbone === key.backbone && r.recipe === key.recipe);
+}
+
+/**
+ * The rows of a table: each paper pair once per recipe it was run with (once, "not run", when it
+ * was not), then our own pairs, once per recipe. Runs are pooled (mean ± std) only within a row.
+ */
+function rowKeys(runs: RunRecord[], paperPairs: { dataset: string; backbone: string }[]): RowKey[] {
+  const recipesOf = (dataset: string, backbone: string) =>
+    [...new Set(runs.filter((r) => r.summary.dataset === dataset && r.summary.backbone === backbone).map((r) => r.recipe))].sort();
+  const keys: RowKey[] = [];
+  for (const { dataset, backbone } of paperPairs) {
+    const recipes = recipesOf(dataset, backbone);
+    if (recipes.length === 0) keys.push({ dataset, backbone, recipe: null, paper: true });
+    for (const recipe of recipes) keys.push({ dataset, backbone, recipe, paper: true });
+  }
+  const known = new Set(paperPairs.map((p) => `${p.dataset}\u0000${p.backbone}`));
+  const pairs = [...new Set(runs.map((r) => `${r.summary.dataset}\u0000${r.summary.backbone}`))].filter((p) => !known.has(p)).sort();
+  for (const pair of pairs) {
+    const [dataset, backbone] = pair.split('\u0000');
+    for (const recipe of recipesOf(dataset, backbone)) keys.push({ dataset, backbone, recipe, paper: false });
+  }
+  return keys;
+}
+
+/** Runs of one variant at the paper's default grid and p. */
+function defaultRuns(runs: RunRecord[], variant: Variant): RunRecord[] {
   return runs.filter((r) => {
-    const s = r.summary;
-    if (s.dataset !== dataset || s.backbone !== backbone || variantOf(r) !== variant) return false;
-    return s.method !== 'gridmix' || (s.grid === DEFAULT_GRID && s.p === DEFAULT_P);
+    if (variantOf(r) !== variant) return false;
+    return r.summary.method !== 'gridmix' || (r.summary.grid === DEFAULT_GRID && r.summary.p === DEFAULT_P);
   });
 }
 
-function pairLabel(dataset: string, backbone: string): string {
-  return `${dataset} / ${backbone}`;
-}
-
-/** Dataset/backbone pairs in the runs that no paper row covers (ours only). */
-function extraPairs(runs: RunRecord[], paperRows: { dataset: string; backbone: string }[]): [string, string][] {
-  const known = new Set(paperRows.map((r) => `${r.dataset}\u0000${r.backbone}`));
-  const pairs = new Set(runs.map((r) => `${r.summary.dataset}\u0000${r.summary.backbone}`));
-  return [...pairs].filter((p) => !known.has(p)).sort().map((p) => p.split('\u0000') as [string, string]);
-}
+const top1Of = (runs: RunRecord[]) => runs.map((r) => r.summary.top1 ?? NaN).filter(Number.isFinite);
 
 function accuracyTable(id: string, title: string, paper: PaperRow[], variants: Variant[], runs: RunRecord[], notes: string[]): Table {
-  const done = plainRuns(runs);
-  const rowFor = (dataset: string, backbone: string, values: Partial<Record<Variant, number>>, label: string): TableRow => ({
-    label,
-    cells: variants.map((v) => ({
-      paper: values[v] ?? null,
-      ours: defaultRuns(done, dataset, backbone, v).map((r) => r.summary.top1 ?? NaN).filter(Number.isFinite),
-    })),
-  });
-  const rows = paper.map((r) => rowFor(r.dataset, r.backbone, r.values, pairLabel(r.dataset, r.backbone)));
-  const datasets = new Set(paper.map((r) => r.dataset));
-  for (const [dataset, backbone] of extraPairs(done, paper)) {
-    if (id === 'table2' && !datasets.has(dataset)) continue; // Table 2 is ImageNet only
-    const row = rowFor(dataset, backbone, {}, `${pairLabel(dataset, backbone)} (not in the paper)`);
-    if (row.cells.some((c) => c.ours.length > 0)) rows.push(row);
+  let done = plainRuns(runs);
+  if (id === 'table2') done = done.filter((r) => paper.some((p) => p.dataset === r.summary.dataset)); // ImageNet only
+  const paperValues = (key: RowKey) => paper.find((p) => p.dataset === key.dataset && p.backbone === key.backbone)?.values ?? {};
+  const rows: TableRow[] = [];
+  for (const key of rowKeys(done, paper)) {
+    const mine = runsOfRow(done, key);
+    const values = key.paper ? paperValues(key) : {};
+    const cells = variants.map((v) => ({ paper: values[v] ?? null, ours: top1Of(defaultRuns(mine, v)) }));
+    if (key.paper || cells.some((c) => c.ours.length > 0)) rows.push({ label: rowLabel(key), cells });
   }
   return { id, title, columns: variants.map((v) => VARIANT_TITLES[v]), rows, notes };
 }
@@ -76,18 +100,18 @@ export function table2(runs: RunRecord[]): Table {
 export function table3(runs: RunRecord[]): Table {
   const done = plainRuns(runs);
   const projected = (itPerSecond: number) => (TABLE3_ITERATIONS * TABLE3_EPOCHS) / itPerSecond;
-  const speedCells = (dataset: string, backbone: string, values: Partial<Record<Variant, number>>): Cell[] =>
-    TABLE3_VARIANTS.map((v) => ({
+  const rows: TableRow[] = [];
+  for (const key of rowKeys(done, TABLE3)) {
+    const mine = runsOfRow(done, key);
+    const values = key.paper ? TABLE3.find((p) => p.dataset === key.dataset && p.backbone === key.backbone)?.values ?? {} : {};
+    const cells: Cell[] = TABLE3_VARIANTS.map((v) => ({
       paper: values[v] ?? null,
       unit: ' it/s',
-      ours: defaultRuns(done, dataset, backbone, v)
+      ours: defaultRuns(mine, v)
         .filter((r) => r.batchSize && r.summary.images_per_second > 0)
         .map((r) => r.summary.images_per_second / r.batchSize!),
     }));
-  const rows: TableRow[] = TABLE3.map((r) => ({ label: pairLabel(r.dataset, r.backbone), cells: speedCells(r.dataset, r.backbone, r.values) }));
-  for (const [dataset, backbone] of extraPairs(done, TABLE3)) {
-    const cells = speedCells(dataset, backbone, {});
-    if (cells.some((c) => c.ours.length > 0)) rows.push({ label: `${pairLabel(dataset, backbone)} (not in the paper)`, cells });
+    if (key.paper || cells.some((c) => c.ours.length > 0)) rows.push({ label: rowLabel(key), cells });
   }
   // Projected times as a second block of rows, same columns.
   for (const row of [...rows]) {
@@ -115,7 +139,6 @@ function gridKey(grid: number | 'random' | null): string {
 
 export function table4(runs: RunRecord[]): Table {
   const done = ablationRuns(runs);
-  const pairs: [string, string][] = [[TABLE4_DATASET, TABLE4_BACKBONE], ...extraPairs(done.filter((r) => r.summary.method === 'gridmix'), [{ dataset: TABLE4_DATASET, backbone: TABLE4_BACKBONE }])];
   const gridColumns = new Set(Object.keys(TABLE4_GRID).filter((k) => k !== 'random' && k !== 'baseline'));
   const pColumns = new Set(Object.keys(TABLE4_P));
   for (const r of done) {
@@ -126,18 +149,17 @@ export function table4(runs: RunRecord[]): Table {
   const gridCols = [...gridColumns].sort((a, b) => Number(a) - Number(b));
   const pCols = [...pColumns].sort((a, b) => Number(a) - Number(b));
   const columns = [...gridCols.map((g) => `${g}x${g}`), 'Random', 'Baseline', ...pCols.map((p) => `p=${p}`)];
-  const rows: TableRow[] = pairs.map(([dataset, backbone]) => {
-    const isPaper = dataset === TABLE4_DATASET && backbone === TABLE4_BACKBONE;
-    const mine = done.filter((r) => r.summary.dataset === dataset && r.summary.backbone === backbone);
-    const top1 = (rs: RunRecord[]) => rs.map((r) => r.summary.top1 ?? NaN).filter(Number.isFinite);
+  const rows: TableRow[] = rowKeys(done, [{ dataset: TABLE4_DATASET, backbone: TABLE4_BACKBONE }]).map((key) => {
+    const mine = runsOfRow(done, key);
+    const paperValue = (table: Record<string, number>, k: string) => (key.paper ? table[k] ?? null : null);
     const gridmix = mine.filter((r) => r.summary.method === 'gridmix');
     const cells: Cell[] = [
-      ...gridCols.map((g) => ({ paper: isPaper ? TABLE4_GRID[g] ?? null : null, ours: top1(gridmix.filter((r) => gridKey(r.summary.grid) === g && r.summary.p === DEFAULT_P)) })),
-      { paper: isPaper ? TABLE4_GRID.random : null, ours: top1(gridmix.filter((r) => r.summary.grid === 'random' && r.summary.p === DEFAULT_P)) },
-      { paper: isPaper ? TABLE4_GRID.baseline : null, ours: top1(mine.filter((r) => r.summary.method === 'baseline')) },
-      ...pCols.map((p) => ({ paper: isPaper ? TABLE4_P[p] ?? null : null, ours: top1(gridmix.filter((r) => r.summary.grid === DEFAULT_GRID && String(r.summary.p) === p)) })),
+      ...gridCols.map((g) => ({ paper: paperValue(TABLE4_GRID, g), ours: top1Of(gridmix.filter((r) => gridKey(r.summary.grid) === g && r.summary.p === DEFAULT_P)) })),
+      { paper: paperValue(TABLE4_GRID, 'random'), ours: top1Of(gridmix.filter((r) => r.summary.grid === 'random' && r.summary.p === DEFAULT_P)) },
+      { paper: paperValue(TABLE4_GRID, 'baseline'), ours: top1Of(mine.filter((r) => r.summary.method === 'baseline')) },
+      ...pCols.map((p) => ({ paper: paperValue(TABLE4_P, p), ours: top1Of(gridmix.filter((r) => r.summary.grid === DEFAULT_GRID && String(r.summary.p) === p)) })),
     ];
-    return { label: isPaper ? pairLabel(dataset, backbone) : `${pairLabel(dataset, backbone)} (not in the paper)`, cells };
+    return { label: rowLabel(key), cells };
   });
   return {
     id: 'table4',

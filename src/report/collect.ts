@@ -9,6 +9,11 @@ export interface RunRecord {
   summary: Summary;
   /** training.batchSize from the run's config.yaml (Table 3's iterations/s). */
   batchSize: number | null;
+  /**
+   * The training recipe from config.yaml (epochs, data limit, batch, lr, schedule): runs are pooled
+   * as seeds of one cell only when their recipes are the same.
+   */
+  recipe: string;
   /** eval-*.json files of the run, by name ("imagenet-a", "localization", "test"). */
   evals: Record<string, Record<string, unknown>>;
 }
@@ -21,13 +26,23 @@ function readJson(file: string): unknown {
   }
 }
 
-function batchSizeOf(dir: string): number | null {
+interface RunConfigFields {
+  dataset?: { trainLimit?: number };
+  training?: { epochs?: number; batchSize?: number; optimizer?: { lr?: number }; schedule?: { type?: string } };
+}
+
+function readRunConfig(dir: string): RunConfigFields {
   try {
-    const config = YAML.parse(fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8')) as { training?: { batchSize?: number } };
-    return config.training?.batchSize ?? null;
+    return (YAML.parse(fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8')) as RunConfigFields) ?? {};
   } catch {
-    return null;
+    return {};
   }
+}
+
+function recipeOf(config: RunConfigFields): string {
+  const t = config.training ?? {};
+  const data = config.dataset?.trainLimit ? `${config.dataset.trainLimit} train images` : 'full train set';
+  return `${t.epochs ?? '?'} epochs · ${data} · batch ${t.batchSize ?? '?'} · lr ${t.optimizer?.lr ?? '?'} ${t.schedule?.type ?? ''}`.trim();
 }
 
 /** Finds run folders (those with a summary.json) up to three levels below `root`. */
@@ -49,7 +64,8 @@ export function collectRuns(root: string, depth = 3): RunRecord[] {
           const value = match && readJson(path.join(dir, e.name));
           if (match && value && typeof value === 'object') evals[match[1]] = value as Record<string, unknown>;
         }
-        records.push({ dir, summary, batchSize: batchSizeOf(dir), evals });
+        const config = readRunConfig(dir);
+        records.push({ dir, summary, batchSize: config.training?.batchSize ?? null, recipe: recipeOf(config), evals });
       }
       return;
     }

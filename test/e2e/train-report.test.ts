@@ -60,7 +60,7 @@ test('train writes the results layout; eval re-evaluates the checkpoint; report 
   assert.ok(row, 'a row for our own dataset/backbone');
   assert.ok(row.includes(`— / ${summary.top1.toFixed(2)}`), row);
   const csv = fs.readFileSync(path.join(dir, 'results', 'tables', 'table1.csv'), 'utf8');
-  assert.match(csv, new RegExp(`fashion-mnist-mini / resnet20 \\(not in the paper\\),GridMix w\\. Eq\\.\\(4\\),,${summary.top1.toFixed(2)},0\\.00,1,`));
+  assert.match(csv, new RegExp(`fashion-mnist-mini / resnet20 \\[2 epochs · 120 train images · batch 40 · lr 0\\.05 step\\] \\(not in the paper\\),GridMix w\\. Eq\\.\\(4\\),,${summary.top1.toFixed(2)},0\\.00,1,`));
 });
 
 test('same seed, same numbers; kill -9 mid-run then --resume ends where an uninterrupted run does', async () => {
