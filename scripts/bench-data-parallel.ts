@@ -79,7 +79,11 @@ async function main(): Promise<void> {
   console.log(line('wasm, 1 thread (trainStep)', single));
 
   const parallel = await timeDataParallel(workers, warmup, iterations);
-  console.log(line(`wasm, ${workers} data-parallel workers`, parallel, `  (${(parallel.imagesPerSecond / single.imagesPerSecond).toFixed(2)}x 1 thread)`));
+  const speedup = parallel.imagesPerSecond / single.imagesPerSecond;
+  // CPU time per image against 1 thread: what splitting costs, whatever else the machine is running
+  // (images/s needs idle cores: with another job holding one, 2 workers cannot beat 1 thread).
+  const cpuCost = single.imagesPerCpuSecond / parallel.imagesPerCpuSecond;
+  console.log(line(`wasm, ${workers} data-parallel workers`, parallel, `  (${speedup.toFixed(2)}x 1 thread; CPU per image ${cpuCost.toFixed(2)}x)`));
 
   if (process.argv.includes('--skip-torch')) return;
   const torch = runTorchReference({ batchSize: BATCH, numClasses: CLASSES, grid: METHOD.grid, localHead: true, warmup, iterations, threads: 2 });

@@ -75,8 +75,11 @@ export const trainingSchema = z.strictObject({
   /**
    * Data-parallel worker threads, wasm backend only (it runs on one thread under Node): each worker
    * trains a replica on its share of every batch and the gradients are averaged. 1 = the
-   * single-thread path. 2 on 2 cores: resnet20 at batch 128 went from ~55 to ~110-137 images/s.
-   * Batch-norm statistics are per worker within a step, so numbers differ from 1 worker.
+   * single-thread path (unchanged). Splitting costs ~2% more CPU per image (resnet20 + GridMix,
+   * batch 128), so 2 workers approach twice 1 thread's ~60 images/s when both cores are free
+   * (scripts/bench-data-parallel.ts). Batch-norm statistics are per worker within a step (like
+   * PyTorch DDP without SyncBatchNorm): numbers differ from 1 worker, but repeat for a given seed
+   * and worker count.
    */
   workers: z.number().int().min(1).default(1),
   optimizer: optimizerSchema.prefault({}),

@@ -3,8 +3,9 @@
 // A step is two rounds: every replica computes gradients on its shard; the pool averages them,
 // weighted by shard size, and sends the average back; every replica applies the same SGD update.
 // Averaging on the main thread instead of in shared memory with a barrier: no thread can block on
-// a sibling that died, and for resnet20 (0.27 M parameters) one round trip of ~1 MB per worker
-// costs about a millisecond against a ~900 ms step at batch 128.
+// a sibling that died, and it is cheap. Measured for resnet20 + GridMix at batch 128 (0.27 M
+// parameters, ~1 MB of gradients per worker): mixing and splitting ~6 ms, averaging ~2.5 ms,
+// against a step of ~1 s on two cores; CPU time per image within ~3% of the single thread's.
 import * as path from 'path';
 import { Worker } from 'node:worker_threads';
 import type { NamedVariable } from '../../models/model';
