@@ -75,9 +75,10 @@ export const trainingSchema = z.strictObject({
   /**
    * Data-parallel worker threads, wasm backend only (it runs on one thread under Node): each worker
    * trains a replica on its share of every batch and the gradients are averaged. 1 = the
-   * single-thread path (unchanged). Splitting costs ~2% more CPU per image (resnet20 + GridMix,
-   * batch 128), so 2 workers approach twice 1 thread's ~60 images/s when both cores are free
-   * (scripts/bench-data-parallel.ts). Batch-norm statistics are per worker within a step (like
+   * single-thread path (unchanged). resnet20 + GridMix at batch 128 on 2 idle cores: 110-116
+   * images/s with 2 workers against 59 with 1 (scripts/bench-data-parallel.ts); with another job
+   * on the machine, the kernel's per-session fair share can leave one core and no gain.
+   * Batch-norm statistics are per worker within a step (like
    * PyTorch DDP without SyncBatchNorm): numbers differ from 1 worker, but repeat for a given seed
    * and worker count.
    */
