@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { readCheckpoint } from '../../src/train/checkpoint';
-import { gridmix, gridmixAsync, metricsWithoutTime, tempDir, writeConfig } from '../helpers/cli';
+import { exitOf, gridmix, gridmixAsync, metricsWithoutTime, tempDir, waitFor, writeConfig } from '../helpers/cli';
 
 const TINY = `
 name: tiny
@@ -16,27 +16,6 @@ backbone: { name: resnet20 }
 method: { name: gridmix, grid: 4, p: 0.8, gamma: 0.15 }
 training: { epochs: 2, batchSize: 20, optimizer: { lr: 0.05 } }
 `;
-
-function waitFor(check: () => boolean, child: ReturnType<typeof gridmixAsync>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (check()) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 20);
-    child.on('exit', () => {
-      clearInterval(timer);
-      reject(new Error('the run ended first'));
-    });
-  });
-}
-
-function exitOf(child: ReturnType<typeof gridmixAsync>): Promise<{ code: number | null; stderr: string }> {
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
-}
 
 test('Ctrl-C writes a checkpoint, exits 130 with a message, and --resume finishes the run as if uninterrupted', async () => {
   const dir = tempDir('sigint');

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { gridmix, gridmixAsync, metricsWithoutTime, summaryNumbers, tempDir, writeConfig } from '../helpers/cli';
+import { gridmix, killWhenExists, metricsWithoutTime, summaryNumbers, tempDir, writeConfig } from '../helpers/cli';
 
 const TINY = `
 name: tiny
@@ -75,23 +75,9 @@ test('same seed, same numbers; kill -9 mid-run then --resume ends where an unint
   assert.deepEqual(metricsWithoutTime(path.join(b, 'seed-3', 'metrics.csv')), metricsWithoutTime(path.join(a, 'seed-3', 'metrics.csv')));
 
   // Kill once the first epoch's checkpoint is on disk, i.e. during epoch 2.
-  const child = gridmixAsync(['train', '--config', config, '--out', c]);
   const metrics = path.join(c, 'seed-3', 'metrics.csv');
   const summaryFile = path.join(c, 'seed-3', 'summary.json');
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (fs.existsSync(summaryFile)) {
-        clearInterval(timer);
-        child.kill('SIGKILL');
-        resolve();
-      }
-    }, 20);
-    child.on('exit', () => {
-      clearInterval(timer);
-      reject(new Error('the run ended before it could be killed'));
-    });
-  });
-  await new Promise((resolve) => child.on('exit', resolve));
+  await killWhenExists(['train', '--config', config, '--out', c], summaryFile);
   const summaryAfterKill = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
   assert.equal(summaryAfterKill.finished, false);
 

@@ -49,3 +49,37 @@ export function summaryNumbers(file: string): Record<string, unknown> {
   delete summary.git_commit; // other commits may land between two runs of a test
   return summary;
 }
+
+type Child = ReturnType<typeof gridmixAsync>;
+
+/** Resolves once `check()` holds (polled every 20 ms); rejects if the process exits first. */
+export function waitFor(check: () => boolean, child: Child): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (check()) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 20);
+    child.on('exit', () => {
+      clearInterval(timer);
+      reject(new Error('the run ended first'));
+    });
+  });
+}
+
+/** The exit code and stderr of a background gridmix, once it ends. */
+export function exitOf(child: Child): Promise<{ code: number | null; stderr: string }> {
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
+}
+
+/** Starts `gridmix args` and kill -9s it as soon as `file` exists. */
+export async function killWhenExists(args: string[], file: string): Promise<void> {
+  const child = gridmixAsync(args);
+  const exited = exitOf(child);
+  await waitFor(() => fs.existsSync(file), child);
+  child.kill('SIGKILL');
+  await exited;
+}

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { gridmix, gridmixAsync, metricsWithoutTime, summaryNumbers, tempDir, writeConfig } from '../helpers/cli';
+import { gridmix, killWhenExists, metricsWithoutTime, summaryNumbers, tempDir, writeConfig } from '../helpers/cli';
 
 const TWO_WORKERS = `
 name: tiny
@@ -36,22 +36,8 @@ test('two workers: results layout, same numbers twice, kill -9 then --resume = u
   assert.deepEqual(metricsWithoutTime(path.join(b, 'seed-3', 'metrics.csv')), metricsWithoutTime(path.join(a, 'seed-3', 'metrics.csv')));
 
   // Kill once the first epoch's checkpoint is on disk, i.e. during epoch 2.
-  const child = gridmixAsync(['train', '--config', config, '--out', c]);
   const summaryFile = path.join(c, 'seed-3', 'summary.json');
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (fs.existsSync(summaryFile)) {
-        clearInterval(timer);
-        child.kill('SIGKILL');
-        resolve();
-      }
-    }, 20);
-    child.on('exit', () => {
-      clearInterval(timer);
-      reject(new Error('the run ended before it could be killed'));
-    });
-  });
-  await new Promise((resolve) => child.on('exit', resolve));
+  await killWhenExists(['train', '--config', config, '--out', c], summaryFile);
   assert.equal(JSON.parse(fs.readFileSync(summaryFile, 'utf8')).finished, false);
 
   const resumed = gridmix(['train', '--config', config, '--out', c, '--resume']);
