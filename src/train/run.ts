@@ -216,7 +216,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
   if (replicas) log(`data-parallel: ${workers} worker threads, one wasm replica each`);
   try {
     for (let epoch = epochsDone; epoch < epochs; epoch++) {
-      let step = loader.getState().position === 0 ? 0 : Math.ceil(loader.getState().position / config.training.batchSize);
+      let step = Math.ceil(loader.getState().position / config.training.batchSize); // > 0 when resumed mid-epoch
       let lr = learningRate(config.training, epoch, step, iterations);
       for (let batch = loader.nextBatch(); batch; batch = loader.nextBatch()) {
         lr = learningRate(config.training, epoch, step, iterations);

@@ -18,7 +18,6 @@ export interface StepResult {
   /** Predictions equal to each mixed sample's dominant label. */
   correct: number;
   count: number;
-  lambdaMean: number;
 }
 
 export interface StepContext {
@@ -33,10 +32,8 @@ export interface StepContext {
 
 export function trainStep(ctx: StepContext, batch: StepInputs, lr: number): StepResult {
   const trainable = ctx.model.parameters().map((p) => p.variable);
-  let lambdaMean = 0;
   const [lossTensor, correctTensor] = tf.tidy(() => {
     const mixed = ctx.method.mix(batch.x, batch.labels, ctx.numClasses, ctx.rng);
-    lambdaMean = mixed.lambda.reduce((a, b) => a + b, 0) / mixed.lambda.length;
     let predictions: tf.Tensor1D | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const out = ctx.model.forward(mixed.x, { training: true, grid: ctx.method.needsLocalHead ? mixed.grid : undefined });
@@ -60,5 +57,5 @@ export function trainStep(ctx: StepContext, batch: StepInputs, lr: number): Step
   const correct = correctTensor.dataSync()[0];
   lossTensor.dispose();
   correctTensor.dispose();
-  return { loss, correct, count: batch.labels.length, lambdaMean };
+  return { loss, correct, count: batch.labels.length };
 }

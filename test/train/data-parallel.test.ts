@@ -42,7 +42,7 @@ function mixedShards(batchSize: number, parts: number, seed: number): BatchShard
   const method = createMixMethod({ method: 'gridmix', grid: 2, p: 0.8, gamma: SPEC.gamma });
   const x = tf.randomNormal([batchSize, SPEC.inputSize, SPEC.inputSize, SPEC.inChannels], 0, 1, 'float32', seed) as tf.Tensor4D;
   const labels = Int32Array.from({ length: batchSize }, () => rng.int(SPEC.numClasses));
-  const { shards } = mixAndSplit({ method, numClasses: SPEC.numClasses, rng }, { x, labels }, parts);
+  const shards = mixAndSplit({ method, numClasses: SPEC.numClasses, rng }, { x, labels }, parts);
   x.dispose();
   return shards;
 }

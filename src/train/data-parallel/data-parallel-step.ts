@@ -10,19 +10,16 @@ import { splitMixedBatch, type BatchShard } from './batch-shards';
 import type { ReplicaPool } from './replica-pool';
 
 /** Mixes a batch on the main thread and cuts it into one shard per replica. */
-export function mixAndSplit(ctx: Pick<StepContext, 'method' | 'numClasses' | 'rng'>, batch: StepInputs, parts: number): { shards: BatchShard[]; lambdaMean: number } {
+export function mixAndSplit(ctx: Pick<StepContext, 'method' | 'numClasses' | 'rng'>, batch: StepInputs, parts: number): BatchShard[] {
   let shards: BatchShard[] = [];
-  let lambdaMean = 0;
   tf.tidy(() => {
     const mixed: MixedBatch = ctx.method.mix(batch.x, batch.labels, ctx.numClasses, ctx.rng);
-    lambdaMean = mixed.lambda.reduce((a, b) => a + b, 0) / mixed.lambda.length;
     shards = splitMixedBatch(mixed, parts);
   });
-  return { shards, lambdaMean };
+  return shards;
 }
 
 export async function dataParallelStep(pool: ReplicaPool, ctx: StepContext, batch: StepInputs, lr: number): Promise<StepResult> {
-  const { shards, lambdaMean } = mixAndSplit(ctx, batch, pool.size);
-  const { loss, correct, count } = await pool.step(shards, lr);
-  return { loss, correct, count, lambdaMean };
+  const { loss, correct, count } = await pool.step(mixAndSplit(ctx, batch, pool.size), lr);
+  return { loss, correct, count };
 }
