@@ -1,8 +1,10 @@
 // Backend selection: --backend auto|tensorflow|wasm|cpu. `auto` takes the fastest that loads here
-// and records why each better one was not taken, so every run can say what it trained on.
+// (tensorflow-gpu, tensorflow, wasm with gridmix's native oneDNN kernels, plain wasm, cpu) and
+// records why each better one was not taken, so every run can say what it trained on.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { UserError } from '../cli/errors';
+import { activeNativeKernels, disableNativeKernels, enableNativeKernels } from './native';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -12,8 +14,12 @@ export interface BackendInfo {
   requested: BackendChoice;
   /** tfjs backend name in use: 'tensorflow' | 'wasm' | 'cpu'. */
   name: string;
+  /** What a run records: the tfjs name, or 'wasm+onednn' when the native kernels are on. */
+  id: string;
   /** Human label, e.g. "tensorflow (GPU, tfjs-node-gpu)" or "wasm (1 thread)". */
   label: string;
+  /** The ops that run on native kernels (empty unless id is 'wasm+onednn'). */
+  nativeKernels: string[];
   /** For auto: why each better backend was not taken. */
   skipped: string[];
 }
@@ -53,7 +59,28 @@ async function use(name: string): Promise<boolean> {
   }
 }
 
-export async function selectBackend(requested: BackendChoice): Promise<BackendInfo> {
+export interface BackendOptions {
+  /** Use the native oneDNN kernels under wasm where they were built (default true). */
+  native?: boolean;
+  /** oneDNN's thread count (default: its own, one per core). */
+  nativeThreads?: number;
+}
+
+/** The wasm backend, with the native kernels when they are wanted and there. */
+function wasmInfo(requested: BackendChoice, skipped: string[], options: BackendOptions): BackendInfo {
+  disableNativeKernels();
+  if (options.native !== false) {
+    const native = enableNativeKernels(options.nativeThreads);
+    if (native.ok) {
+      const label = `wasm+onednn (${native.label}; other ops on wasm, 1 thread)`;
+      return { requested, name: 'wasm', id: 'wasm+onednn', label, nativeKernels: activeNativeKernels(), skipped };
+    }
+    skipped.push(native.reason);
+  }
+  return { requested, name: 'wasm', id: 'wasm', label: 'wasm (1 thread)', nativeKernels: [], skipped };
+}
+
+export async function selectBackend(requested: BackendChoice, options: BackendOptions = {}): Promise<BackendInfo> {
   const skipped: string[] = [];
   if (requested === 'tensorflow' || requested === 'auto') {
     let reason = tryTensorflow('@tensorflow/tfjs-node-gpu');
@@ -64,7 +91,7 @@ export async function selectBackend(requested: BackendChoice): Promise<BackendIn
       label = 'tensorflow (tfjs-node, CPU)';
     }
     if (!reason && (await use('tensorflow'))) {
-      current = { requested, name: 'tensorflow', label, skipped };
+      current = { requested, name: 'tensorflow', id: 'tensorflow', label, nativeKernels: [], skipped };
       return current;
     }
     if (reason) skipped.push(reason);
@@ -75,19 +102,20 @@ export async function selectBackend(requested: BackendChoice): Promise<BackendIn
   }
   if (requested === 'wasm' || requested === 'auto') {
     if (await use('wasm')) {
-      current = { requested, name: 'wasm', label: 'wasm (1 thread)', skipped };
+      current = wasmInfo(requested, skipped, options);
       return current;
     }
     skipped.push('the wasm backend did not initialise');
     if (requested === 'wasm') throw new BackendUnavailableError('backend "wasm" failed to initialise');
   }
   if (!(await use('cpu'))) throw new BackendUnavailableError('backend "cpu" failed to initialise');
-  current = { requested, name: 'cpu', label: 'cpu (pure JavaScript, reference only: slow)', skipped };
+  current = { requested, name: 'cpu', id: 'cpu', label: 'cpu (pure JavaScript, reference only: slow)', nativeKernels: [], skipped };
   return current;
 }
 
 /** One line for logs: "backend: wasm (1 thread) [auto: tfjs-node-gpu is not installed ...]". */
 export function describeBackend(info: BackendInfo): string {
-  const why = info.requested === 'auto' && info.skipped.length > 0 ? ` [auto; not taken: ${info.skipped.join('; ')}]` : '';
+  const notTaken = info.requested === 'auto' || info.id === 'wasm';
+  const why = notTaken && info.skipped.length > 0 ? ` [${info.requested}; not taken: ${info.skipped.join('; ')}]` : '';
   return `backend: ${info.label}${why}`;
 }

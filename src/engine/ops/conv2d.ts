@@ -8,6 +8,8 @@ import { axisWindow, explicitPad, padOrCropSpatial, type AxisWindow, type Pad4D,
 import { dilateSpatial } from './dilate';
 import { groupedConv, type DenseConv } from './grouped-conv';
 import { pointwiseFilterGradient, pointwiseInputGradient } from './pointwise-conv-gradients';
+import { nativeKernelsActive } from '../native';
+import { nativeConv2d } from '../native/ops';
 
 export interface Conv2DArgs {
   strides?: number;
@@ -28,6 +30,7 @@ export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, args: Conv2DArgs): t
   if (cout % groups !== 0) throw new Error(`conv2d: ${cout} output channels do not split into ${groups} groups`);
   const rows = axisWindow(x.shape[1], kh, stride, args.pad);
   const cols = axisWindow(x.shape[2], kw, stride, args.pad);
+  if (nativeKernelsActive()) return nativeConv2d(x, filter, rows, cols, stride, groups);
   const dense = denseConv(rows, cols, stride) as DenseConv;
   return groups === 1 ? dense(x, filter) : groupedConv(x, filter, groups, dense);
 }

@@ -1,0 +1,514 @@
+// gridmix's native CPU kernels: oneDNN (2.x API) primitives that read and write the tfjs wasm
+// backend's heap in place. JavaScript passes the heap's ArrayBuffer, byte offsets of each tensor in
+// it and the geometry; nothing is copied between JS and native memory. Tensors are NHWC and
+// filters [kh, kw, Cin / groups, Cout], as tfjs lays them out; oneDNN takes them through memory
+// descriptors with those strides, so only the (small) filters are ever reordered.
+//
+// Primitives, their descriptors and the filter buffers are cached per geometry and per thread (each
+// worker thread of training.workers has its own); one grow-only scratchpad per thread serves every
+// primitive. Fresh memory costs page faults on every first touch, so
+// nothing large is allocated per call.
+#include <node_api.h>
+
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "oneapi/dnnl/dnnl.hpp"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+using dnnl::memory;
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+namespace {
+
+dnnl::engine &cpuEngine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+dnnl::stream &cpuStream() {
+  thread_local dnnl::stream stream(cpuEngine());
+  return stream;
+}
+
+dnnl::primitive_attr userScratchpad() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+// One scratchpad for all primitives of a thread: calls run one at a time on each JS thread.
+memory scratchpadFor(const memory::desc &desc) {
+  thread_local std::vector<uint8_t> buffer;
+  size_t size = desc.get_size();
+  if (buffer.size() < size) buffer.resize(size);
+  return memory(desc, cpuEngine(), buffer.data());
+}
+
+// ---- arguments from JavaScript -------------------------------------------------------------
+
+struct Args {
+  uint8_t *heap = nullptr;
+  size_t heapBytes = 0;
+  std::vector<uint32_t> offsets;
+  std::vector<int32_t> dims;
+  double scalar = 0;
+};
+
+bool readArgs(napi_env env, napi_callback_info info, Args &out, size_t needOffsets, size_t needDims) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 3) {
+    napi_throw_type_error(env, nullptr, "expected (heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array[, scalar])");
+    return false;
+  }
+  void *data = nullptr;
+  bool isArrayBuffer = false;
+  napi_is_arraybuffer(env, argv[0], &isArrayBuffer);
+  if (!isArrayBuffer || napi_get_arraybuffer_info(env, argv[0], &data, &out.heapBytes) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "argument 0 must be the wasm heap's ArrayBuffer");
+    return false;
+  }
+  out.heap = static_cast<uint8_t *>(data);
+  for (int which = 1; which <= 2; ++which) {
+    napi_typedarray_type type;
+    size_t length;
+    void *values;
+    if (napi_get_typedarray_info(env, argv[which], &type, &length, &values, nullptr, nullptr) != napi_ok) {
+      napi_throw_type_error(env, nullptr, "offsets and dims must be typed arrays");
+      return false;
+    }
+    if (which == 1 && type == napi_uint32_array) {
+      out.offsets.assign(static_cast<uint32_t *>(values), static_cast<uint32_t *>(values) + length);
+    } else if (which == 2 && type == napi_int32_array) {
+      out.dims.assign(static_cast<int32_t *>(values), static_cast<int32_t *>(values) + length);
+    } else {
+      napi_throw_type_error(env, nullptr, "offsets must be a Uint32Array and dims an Int32Array");
+      return false;
+    }
+  }
+  if (out.offsets.size() != needOffsets || out.dims.size() != needDims) {
+    std::string message = "expected " + std::to_string(needOffsets) + " offsets and " + std::to_string(needDims) +
+                          " dims, got " + std::to_string(out.offsets.size()) + " and " + std::to_string(out.dims.size());
+    napi_throw_range_error(env, nullptr, message.c_str());
+    return false;
+  }
+  if (argc >= 4) napi_get_value_double(env, argv[3], &out.scalar);
+  return true;
+}
+
+// Pointer to `bytes` bytes at `offset` in the heap, or null (and a JS error) if out of bounds.
+float *at(napi_env env, const Args &args, size_t which, size_t bytes) {
+  size_t offset = args.offsets[which];
+  if (offset + bytes > args.heapBytes) {
+    napi_throw_range_error(env, nullptr, "tensor lies outside the wasm heap");
+    return nullptr;
+  }
+  return reinterpret_cast<float *>(args.heap + offset);
+}
+
+std::string keyOf(const char *name, const std::vector<int32_t> &dims) {
+  std::string key(name);
+  for (int32_t d : dims) key += "," + std::to_string(d);
+  return key;
+}
+
+// Runs `body`, turning a oneDNN or C++ exception into a JS error.
+template <typename Body>
+napi_value guarded(napi_env env, const char *name, Body body) {
+  try {
+    body();
+  } catch (const dnnl::error &e) {
+    std::string message = std::string(name) + ": oneDNN error " + std::to_string(static_cast<int>(e.status)) + ": " + e.what();
+    napi_throw_error(env, nullptr, message.c_str());
+  } catch (const std::exception &e) {
+    std::string message = std::string(name) + ": " + e.what();
+    napi_throw_error(env, nullptr, message.c_str());
+  }
+  return nullptr;
+}
+
+// ---- convolution -----------------------------------------------------------------------------
+
+// dims: B, H, W, Cin, Ho, Wo, Cout, kh, kw, groups, strideH, strideW, padTop, padLeft, padBottom,
+// padRight, dilationH, dilationW (1 = dense).
+struct ConvGeometry {
+  memory::dim b, h, w, cin, ho, wo, cout, kh, kw, groups, sh, sw, pt, pl, pb, pr, dh, dw;
+  explicit ConvGeometry(const std::vector<int32_t> &d)
+      : b(d[0]), h(d[1]), w(d[2]), cin(d[3]), ho(d[4]), wo(d[5]), cout(d[6]), kh(d[7]), kw(d[8]), groups(d[9]),
+        sh(d[10]), sw(d[11]), pt(d[12]), pl(d[13]), pb(d[14]), pr(d[15]), dh(d[16]), dw(d[17]) {}
+  memory::desc src() const { return memory::desc({b, cin, h, w}, dt::f32, tag::nhwc); }
+  memory::desc dst() const { return memory::desc({b, cout, ho, wo}, dt::f32, tag::nhwc); }
+  // The filter as tfjs stores it, [kh, kw, Cin / groups, Cout], described through strides.
+  memory::desc userWeights() const {
+    memory::dim icg = cin / groups, ocg = cout / groups;
+    memory::dim sI = cout, sW = icg * cout, sH = kw * icg * cout;
+    if (groups == 1) return memory::desc({cout, cin, kh, kw}, dt::f32, memory::dims{1, sI, sH, sW});
+    return memory::desc({groups, ocg, icg, kh, kw}, dt::f32, memory::dims{ocg, 1, sI, sH, sW});
+  }
+  memory::desc anyWeights() const {
+    memory::dim icg = cin / groups, ocg = cout / groups;
+    if (groups == 1) return memory::desc({cout, cin, kh, kw}, dt::f32, tag::any);
+    return memory::desc({groups, ocg, icg, kh, kw}, dt::f32, tag::any);
+  }
+  memory::dims strides() const { return {sh, sw}; }
+  memory::dims dilation() const { return {dh - 1, dw - 1}; }
+  memory::dims padBefore() const { return {pt, pl}; }
+  memory::dims padAfter() const { return {pb, pr}; }
+  size_t srcBytes() const { return 4 * b * h * w * cin; }
+  size_t dstBytes() const { return 4 * b * ho * wo * cout; }
+  size_t weightBytes() const { return 4 * kh * kw * (cin / groups) * cout; }
+};
+
+struct ConvPrimitives {
+  dnnl::convolution_forward::primitive_desc forwardPd;
+  dnnl::convolution_forward forward;
+  memory forwardWeights;  // the filter in the forward primitive's layout, if that is not tfjs's
+  std::unique_ptr<dnnl::convolution_backward_data::primitive_desc> dataPd;
+  dnnl::convolution_backward_data backwardData;
+  memory dataWeights;
+  std::unique_ptr<dnnl::convolution_backward_weights::primitive_desc> weightsPd;
+  dnnl::convolution_backward_weights backwardWeights;
+  memory gradWeights;
+};
+
+thread_local std::map<std::string, std::unique_ptr<ConvPrimitives>> convCache;
+
+ConvPrimitives &convFor(const std::vector<int32_t> &dims) {
+  std::string key = keyOf("conv", dims);
+  auto found = convCache.find(key);
+  if (found != convCache.end()) return *found->second;
+  ConvGeometry g(dims);
+  auto prims = std::make_unique<ConvPrimitives>();
+  dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, g.src(),
+                                       g.anyWeights(), g.dst(), g.strides(), g.dilation(), g.padBefore(), g.padAfter());
+  prims->forwardPd = dnnl::convolution_forward::primitive_desc(desc, userScratchpad(), cpuEngine());
+  prims->forward = dnnl::convolution_forward(prims->forwardPd);
+  if (prims->forwardPd.weights_desc() != g.userWeights()) prims->forwardWeights = memory(prims->forwardPd.weights_desc(), cpuEngine());
+  auto &slot = convCache[key];
+  slot = std::move(prims);
+  return *slot;
+}
+
+void ensureBackwardData(ConvPrimitives &p, const ConvGeometry &g) {
+  if (p.dataPd) return;
+  dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(), g.strides(),
+                                             g.dilation(), g.padBefore(), g.padAfter());
+  p.dataPd = std::make_unique<dnnl::convolution_backward_data::primitive_desc>(desc, userScratchpad(), cpuEngine(), p.forwardPd);
+  p.backwardData = dnnl::convolution_backward_data(*p.dataPd);
+  if (p.dataPd->weights_desc() != g.userWeights()) p.dataWeights = memory(p.dataPd->weights_desc(), cpuEngine());
+}
+
+void ensureBackwardWeights(ConvPrimitives &p, const ConvGeometry &g) {
+  if (p.weightsPd) return;
+  dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(),
+                                                g.strides(), g.dilation(), g.padBefore(), g.padAfter());
+  p.weightsPd =
+      std::make_unique<dnnl::convolution_backward_weights::primitive_desc>(desc, userScratchpad(), cpuEngine(), p.forwardPd);
+  p.backwardWeights = dnnl::convolution_backward_weights(*p.weightsPd);
+  if (p.weightsPd->diff_weights_desc() != g.userWeights()) p.gradWeights = memory(p.weightsPd->diff_weights_desc(), cpuEngine());
+}
+
+// The filter in the layout a primitive wants: the user's memory itself, or `cached` after a reorder.
+memory filterFor(const memory &user, memory &cached) {
+  if (!cached) return user;
+  dnnl::reorder(user, cached).execute(cpuStream(), const_cast<memory &>(user), cached);
+  return cached;
+}
+
+// offsets: x, filter, y
+napi_value Conv2D(napi_env env, napi_callback_info info) {
+  Args args;
+  if (!readArgs(env, info, args, 3, 18)) return nullptr;
+  return guarded(env, "conv2d", [&] {
+    ConvGeometry g(args.dims);
+    float *x = at(env, args, 0, g.srcBytes()), *w = at(env, args, 1, g.weightBytes()), *y = at(env, args, 2, g.dstBytes());
+    if (!x || !w || !y) return;
+    ConvPrimitives &p = convFor(args.dims);
+    auto &engine = cpuEngine();
+    memory userW(g.userWeights(), engine, w);
+    p.forward.execute(cpuStream(), {{DNNL_ARG_SRC, memory(g.src(), engine, x)},
+                                    {DNNL_ARG_WEIGHTS, filterFor(userW, p.forwardWeights)},
+                                    {DNNL_ARG_DST, memory(g.dst(), engine, y)},
+                                    {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.forwardPd.scratchpad_desc())}});
+    cpuStream().wait();
+  });
+}
+
+// offsets: dy, filter, dx
+napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
+  Args args;
+  if (!readArgs(env, info, args, 3, 18)) return nullptr;
+  return guarded(env, "conv2dBackpropInput", [&] {
+    ConvGeometry g(args.dims);
+    float *dy = at(env, args, 0, g.dstBytes()), *w = at(env, args, 1, g.weightBytes()), *dx = at(env, args, 2, g.srcBytes());
+    if (!dy || !w || !dx) return;
+    ConvPrimitives &p = convFor(args.dims);
+    ensureBackwardData(p, g);
+    auto &engine = cpuEngine();
+    memory userW(g.userWeights(), engine, w);
+    p.backwardData.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, memory(g.dst(), engine, dy)},
+                                         {DNNL_ARG_WEIGHTS, filterFor(userW, p.dataWeights)},
+                                         {DNNL_ARG_DIFF_SRC, memory(g.src(), engine, dx)},
+                                         {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.dataPd->scratchpad_desc())}});
+    cpuStream().wait();
+  });
+}
+
+// offsets: x, dy, dw
+napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
+  Args args;
+  if (!readArgs(env, info, args, 3, 18)) return nullptr;
+  return guarded(env, "conv2dBackpropFilter", [&] {
+    ConvGeometry g(args.dims);
+    float *x = at(env, args, 0, g.srcBytes()), *dy = at(env, args, 1, g.dstBytes()), *dw = at(env, args, 2, g.weightBytes());
+    if (!x || !dy || !dw) return;
+    ConvPrimitives &p = convFor(args.dims);
+    ensureBackwardWeights(p, g);
+    auto &engine = cpuEngine();
+    memory userDw(g.userWeights(), engine, dw);
+    memory target = p.gradWeights ? p.gradWeights : userDw;
+    p.backwardWeights.execute(cpuStream(), {{DNNL_ARG_SRC, memory(g.src(), engine, x)},
+                                            {DNNL_ARG_DIFF_DST, memory(g.dst(), engine, dy)},
+                                            {DNNL_ARG_DIFF_WEIGHTS, target},
+                                            {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.weightsPd->scratchpad_desc())}});
+    if (p.gradWeights) dnnl::reorder(p.gradWeights, userDw).execute(cpuStream(), p.gradWeights, userDw);
+    cpuStream().wait();
+  });
+}
+
+// ---- batch normalization (training statistics) ----------------------------------------------
+
+// dims: B, H, W, C; scalar: epsilon
+struct NormPrimitives {
+  dnnl::batch_normalization_forward::primitive_desc forwardPd;
+  dnnl::batch_normalization_forward forward;
+  std::unique_ptr<dnnl::batch_normalization_backward::primitive_desc> backwardPd;
+  dnnl::batch_normalization_backward backward;
+};
+
+thread_local std::map<std::string, std::unique_ptr<NormPrimitives>> normCache;
+
+const auto kScaleShift = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+
+memory::desc activation(const std::vector<int32_t> &d) { return memory::desc({d[0], d[3], d[1], d[2]}, dt::f32, tag::nhwc); }
+memory::desc channels(const std::vector<int32_t> &d) { return memory::desc({d[3]}, dt::f32, tag::x); }
+
+NormPrimitives &normFor(const std::vector<int32_t> &dims, float epsilon) {
+  std::string key = keyOf("bn", dims) + "," + std::to_string(epsilon);
+  auto found = normCache.find(key);
+  if (found != normCache.end()) return *found->second;
+  auto prims = std::make_unique<NormPrimitives>();
+  dnnl::batch_normalization_forward::desc desc(dnnl::prop_kind::forward_training, activation(dims), epsilon, kScaleShift);
+  prims->forwardPd = dnnl::batch_normalization_forward::primitive_desc(desc, userScratchpad(), cpuEngine());
+  prims->forward = dnnl::batch_normalization_forward(prims->forwardPd);
+  dnnl::batch_normalization_backward::desc backDesc(dnnl::prop_kind::backward, activation(dims), activation(dims), epsilon,
+                                                    kScaleShift);
+  prims->backwardPd =
+      std::make_unique<dnnl::batch_normalization_backward::primitive_desc>(backDesc, userScratchpad(), cpuEngine(), prims->forwardPd);
+  prims->backward = dnnl::batch_normalization_backward(*prims->backwardPd);
+  auto &slot = normCache[key];
+  slot = std::move(prims);
+  return *slot;
+}
+
+// offsets: x, gamma, beta, y, mean, variance (population variance, as used to normalize)
+napi_value BatchNormTrain(napi_env env, napi_callback_info info) {
+  Args args;
+  if (!readArgs(env, info, args, 6, 4)) return nullptr;
+  return guarded(env, "batchNormTrain", [&] {
+    const auto &d = args.dims;
+    size_t dataBytes = 4ul * d[0] * d[1] * d[2] * d[3], channelBytes = 4ul * d[3];
+    float *x = at(env, args, 0, dataBytes), *gamma = at(env, args, 1, channelBytes), *beta = at(env, args, 2, channelBytes);
+    float *y = at(env, args, 3, dataBytes), *mean = at(env, args, 4, channelBytes), *variance = at(env, args, 5, channelBytes);
+    if (!x || !gamma || !beta || !y || !mean || !variance) return;
+    NormPrimitives &p = normFor(d, static_cast<float>(args.scalar));
+    auto &engine = cpuEngine();
+    p.forward.execute(cpuStream(), {{DNNL_ARG_SRC, memory(activation(d), engine, x)},
+                                    {DNNL_ARG_SCALE, memory(channels(d), engine, gamma)},
+                                    {DNNL_ARG_SHIFT, memory(channels(d), engine, beta)},
+                                    {DNNL_ARG_DST, memory(activation(d), engine, y)},
+                                    {DNNL_ARG_MEAN, memory(channels(d), engine, mean)},
+                                    {DNNL_ARG_VARIANCE, memory(channels(d), engine, variance)},
+                                    {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.forwardPd.scratchpad_desc())}});
+    cpuStream().wait();
+  });
+}
+
+// offsets: dy, x, gamma, mean, variance, dx, dgamma, dbeta
+napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
+  Args args;
+  if (!readArgs(env, info, args, 8, 4)) return nullptr;
+  return guarded(env, "batchNormGrad", [&] {
+    const auto &d = args.dims;
+    size_t dataBytes = 4ul * d[0] * d[1] * d[2] * d[3], channelBytes = 4ul * d[3];
+    float *dy = at(env, args, 0, dataBytes), *x = at(env, args, 1, dataBytes), *gamma = at(env, args, 2, channelBytes);
+    float *mean = at(env, args, 3, channelBytes), *variance = at(env, args, 4, channelBytes), *dx = at(env, args, 5, dataBytes);
+    float *dgamma = at(env, args, 6, channelBytes), *dbeta = at(env, args, 7, channelBytes);
+    if (!dy || !x || !gamma || !mean || !variance || !dx || !dgamma || !dbeta) return;
+    NormPrimitives &p = normFor(d, static_cast<float>(args.scalar));
+    auto &engine = cpuEngine();
+    p.backward.execute(cpuStream(), {{DNNL_ARG_SRC, memory(activation(d), engine, x)},
+                                     {DNNL_ARG_DIFF_DST, memory(activation(d), engine, dy)},
+                                     {DNNL_ARG_MEAN, memory(channels(d), engine, mean)},
+                                     {DNNL_ARG_VARIANCE, memory(channels(d), engine, variance)},
+                                     {DNNL_ARG_SCALE, memory(channels(d), engine, gamma)},
+                                     {DNNL_ARG_SHIFT, memory(channels(d), engine, gamma)},
+                                     {DNNL_ARG_DIFF_SRC, memory(activation(d), engine, dx)},
+                                     {DNNL_ARG_DIFF_SCALE, memory(channels(d), engine, dgamma)},
+                                     {DNNL_ARG_DIFF_SHIFT, memory(channels(d), engine, dbeta)},
+                                     {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.backwardPd->scratchpad_desc())}});
+    cpuStream().wait();
+  });
+}
+
+// ---- ReLU ---------------------------------------------------------------------------------------
+
+// dims: element count
+struct ReluPrimitives {
+  dnnl::eltwise_forward::primitive_desc forwardPd;
+  dnnl::eltwise_forward forward;
+  std::unique_ptr<dnnl::eltwise_backward::primitive_desc> backwardPd;
+  dnnl::eltwise_backward backward;
+};
+
+thread_local std::map<int32_t, std::unique_ptr<ReluPrimitives>> reluCache;
+
+memory::desc flat(int32_t n) { return memory::desc({n}, dt::f32, tag::a); }
+
+ReluPrimitives &reluFor(int32_t n) {
+  auto found = reluCache.find(n);
+  if (found != reluCache.end()) return *found->second;
+  auto prims = std::make_unique<ReluPrimitives>();
+  dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_training, dnnl::algorithm::eltwise_relu, flat(n), 0.f, 0.f);
+  prims->forwardPd = dnnl::eltwise_forward::primitive_desc(desc, userScratchpad(), cpuEngine());
+  prims->forward = dnnl::eltwise_forward(prims->forwardPd);
+  dnnl::eltwise_backward::desc backDesc(dnnl::algorithm::eltwise_relu, flat(n), flat(n), 0.f, 0.f);
+  prims->backwardPd = std::make_unique<dnnl::eltwise_backward::primitive_desc>(backDesc, userScratchpad(), cpuEngine(), prims->forwardPd);
+  prims->backward = dnnl::eltwise_backward(*prims->backwardPd);
+  auto &slot = reluCache[n];
+  slot = std::move(prims);
+  return *slot;
+}
+
+// offsets: x, y
+napi_value Relu(napi_env env, napi_callback_info info) {
+  Args args;
+  if (!readArgs(env, info, args, 2, 1)) return nullptr;
+  return guarded(env, "relu", [&] {
+    int32_t n = args.dims[0];
+    float *x = at(env, args, 0, 4ul * n), *y = at(env, args, 1, 4ul * n);
+    if (!x || !y) return;
+    ReluPrimitives &p = reluFor(n);
+    auto &engine = cpuEngine();
+    p.forward.execute(cpuStream(), {{DNNL_ARG_SRC, memory(flat(n), engine, x)},
+                                    {DNNL_ARG_DST, memory(flat(n), engine, y)},
+                                    {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.forwardPd.scratchpad_desc())}});
+    cpuStream().wait();
+  });
+}
+
+// offsets: dy, x, dx
+napi_value ReluGrad(napi_env env, napi_callback_info info) {
+  Args args;
+  if (!readArgs(env, info, args, 3, 1)) return nullptr;
+  return guarded(env, "reluGrad", [&] {
+    int32_t n = args.dims[0];
+    float *dy = at(env, args, 0, 4ul * n), *x = at(env, args, 1, 4ul * n), *dx = at(env, args, 2, 4ul * n);
+    if (!dy || !x || !dx) return;
+    ReluPrimitives &p = reluFor(n);
+    auto &engine = cpuEngine();
+    p.backward.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, memory(flat(n), engine, dy)},
+                                     {DNNL_ARG_SRC, memory(flat(n), engine, x)},
+                                     {DNNL_ARG_DIFF_SRC, memory(flat(n), engine, dx)},
+                                     {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.backwardPd->scratchpad_desc())}});
+    cpuStream().wait();
+  });
+}
+
+// ---- module ---------------------------------------------------------------------------------------
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t threads = 0;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &threads) != napi_ok || threads < 1) {
+    napi_throw_range_error(env, nullptr, "setThreads expects a positive integer");
+    return nullptr;
+  }
+#ifdef _OPENMP
+  omp_set_num_threads(threads);
+#endif
+  return nullptr;
+}
+
+napi_value Info(napi_env env, napi_callback_info) {
+  const dnnl_version_t *v = dnnl_version();
+  int threads = 1;
+#ifdef _OPENMP
+  threads = omp_get_max_threads();
+#endif
+  std::string text = "oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch) +
+                     " (" + std::to_string(threads) + " threads)";
+  napi_value result;
+  napi_create_string_utf8(env, text.c_str(), text.size(), &result);
+  return result;
+}
+
+// The implementation oneDNN chose for a convolution geometry, e.g. "brg:avx512_core" (for the bench).
+napi_value ConvImplementation(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *values = nullptr;
+  if (argc < 1 || napi_get_typedarray_info(env, argv[0], &type, &length, &values, nullptr, nullptr) != napi_ok ||
+      type != napi_int32_array || length != 18) {
+    napi_throw_type_error(env, nullptr, "convImplementation expects the 18 convolution dims as an Int32Array");
+    return nullptr;
+  }
+  std::vector<int32_t> dims(static_cast<int32_t *>(values), static_cast<int32_t *>(values) + length);
+  std::string text;
+  guarded(env, "convImplementation", [&] {
+    ConvGeometry g(dims);
+    ConvPrimitives &p = convFor(dims);
+    ensureBackwardData(p, g);
+    ensureBackwardWeights(p, g);
+    text = std::string(p.forwardPd.impl_info_str()) + " / " + p.dataPd->impl_info_str() + " / " + p.weightsPd->impl_info_str();
+  });
+  napi_value result;
+  napi_create_string_utf8(env, text.c_str(), text.size(), &result);
+  return result;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor functions[] = {
+      {"conv2d", nullptr, Conv2D, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropInput", nullptr, Conv2DBackpropInput, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormTrain", nullptr, BatchNormTrain, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormGrad", nullptr, BatchNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"relu", nullptr, Relu, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"convImplementation", nullptr, ConvImplementation, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,49 @@
+// Loads the native oneDNN kernels that the install step (scripts/build-native.js) built into
+// native/build/, or says why there are none: the build records its reason in native/build/status.txt.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The addon's functions: tensors are byte offsets into the wasm heap, `dims` the geometry. */
+export interface NativeAddon {
+  conv2d(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
+  conv2dBackpropInput(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
+  conv2dBackpropFilter(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
+  batchNormTrain(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array, epsilon: number): void;
+  batchNormGrad(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array, epsilon: number): void;
+  relu(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
+  reluGrad(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
+  setThreads(threads: number): void;
+  /** e.g. "oneDNN 2.6.3 (2 threads)". */
+  info(): string;
+  /** The implementations oneDNN picked for a convolution (forward / input grad / filter grad). */
+  convImplementation(dims: Int32Array): string;
+}
+
+export type AddonLoad = { addon: NativeAddon; reason?: undefined } | { addon?: undefined; reason: string };
+
+const buildDir = path.resolve(__dirname, '..', '..', '..', '..', 'native', 'build');
+
+let loaded: AddonLoad | undefined;
+
+export function loadNativeAddon(): AddonLoad {
+  if (loaded) return loaded;
+  const file = path.join(buildDir, 'gridmix_native.node');
+  if (!fs.existsSync(file)) {
+    let status = 'not built (run `npm install` or `node scripts/build-native.js`)';
+    try {
+      status = fs.readFileSync(path.join(buildDir, 'status.txt'), 'utf8').trim();
+    } catch {
+      // no status: the install step never ran
+    }
+    loaded = { reason: `native kernels ${status}` };
+    return loaded;
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    loaded = { addon: require(file) as NativeAddon };
+  } catch (err) {
+    const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    loaded = { reason: `native kernels failed to load: ${message}` };
+  }
+  return loaded;
+}

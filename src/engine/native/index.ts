@@ -1,0 +1,40 @@
+// Whether the engine's ops run on the native oneDNN kernels. They do when the backend is wasm, the
+// addon was built and loaded, and nobody turned them off (--no-native, `native: false`). The switch
+// can be flipped within one process, so the bench and the tests compare both paths in one run.
+import * as tf from '@tensorflow/tfjs';
+import { loadNativeAddon } from './addon';
+import { NATIVE_KERNEL_NAMES, registerNativeKernels } from './kernels';
+
+let enabled = false;
+let label: string | undefined;
+
+export type NativeEnable = { ok: true; label: string } | { ok: false; reason: string };
+
+/** Loads and registers the kernels (once) and turns them on; `threads` sets oneDNN's thread count. */
+export function enableNativeKernels(threads?: number): NativeEnable {
+  const load = loadNativeAddon();
+  if (!load.addon) return { ok: false, reason: load.reason };
+  try {
+    if (threads !== undefined) load.addon.setThreads(threads);
+    registerNativeKernels(load.addon);
+    label = load.addon.info();
+  } catch (err) {
+    return { ok: false, reason: `native kernels failed to start: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  enabled = true;
+  return { ok: true, label };
+}
+
+export function disableNativeKernels(): void {
+  enabled = false;
+}
+
+/** True when the engine's ops should call the native kernels now. */
+export function nativeKernelsActive(): boolean {
+  return enabled && tf.getBackend() === 'wasm';
+}
+
+/** What the native kernels compute, for the run's record (empty when they are off). */
+export function activeNativeKernels(): string[] {
+  return nativeKernelsActive() ? Object.values(NATIVE_KERNEL_NAMES) : [];
+}

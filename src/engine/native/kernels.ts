@@ -1,0 +1,125 @@
+// The native oneDNN kernels as kernels of the tfjs wasm backend, with their gradients. They are
+// registered under gridmix's own names (GridmixConv2D, ...), so tfjs's kernels stay as they are and
+// the engine's ops choose per call (ops/*.ts ask nativeKernelsActive()). Each kernel makes its
+// output on the wasm heap first and only then takes the heap's buffer: making an output can grow
+// the heap, which replaces the ArrayBuffer, and a view taken before would point at freed memory.
+import * as tf from '@tensorflow/tfjs';
+import type { NativeAddon } from './addon';
+
+/** What the kernels need of the wasm backend (BackendWasm's public fields). */
+interface WasmBackend {
+  wasm: { HEAPU8: Uint8Array };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } | undefined };
+}
+
+type AddonCall = (heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array, scalar: number) => void;
+
+/** Registered kernel name -> what it computes, for the run's record. */
+export const NATIVE_KERNEL_NAMES = {
+  GridmixConv2D: 'conv2d',
+  GridmixConv2DBackpropInput: 'conv2d input gradient',
+  GridmixConv2DBackpropFilter: 'conv2d filter gradient',
+  GridmixBatchNormTrain: 'batch norm (training)',
+  GridmixBatchNormGrad: 'batch norm gradient',
+  GridmixRelu: 'relu',
+  GridmixReluGrad: 'relu gradient',
+} as const;
+
+/** Runs one addon call on tensors already on the heap plus fresh outputs of the given shapes. */
+function runOnHeap(
+  backend: WasmBackend, call: AddonCall, inputs: tf.TensorInfo[], outputShapes: number[][], dims: number[], scalar = 0,
+): tf.TensorInfo[] {
+  for (const t of inputs) {
+    if (t.dtype !== 'float32') throw new Error(`native kernels take float32 tensors, got ${t.dtype}`);
+  }
+  const outputs = outputShapes.map((shape) => backend.makeOutput(shape, 'float32'));
+  if (outputs.some((o) => tf.util.sizeFromShape(o.shape) === 0)) return outputs;
+  const offsets = Uint32Array.from([...inputs, ...outputs], (t) => {
+    const data = backend.dataIdMap.get(t.dataId);
+    if (!data) throw new Error('native kernel: a tensor is not on the wasm heap');
+    return data.memoryOffset;
+  });
+  call(backend.wasm.HEAPU8.buffer as ArrayBuffer, offsets, Int32Array.from(dims), scalar);
+  return outputs;
+}
+
+/**
+ * Convolution geometry as the addon reads it: B, H, W, Cin, Ho, Wo, Cout, kh, kw, groups, strideH,
+ * strideW, padTop, padLeft, padBottom, padRight, dilationH, dilationW.
+ */
+export type ConvGeometry = number[];
+
+const geometryOf = (attrs: tf.NamedAttrMap): number[] => attrs.geometry as number[];
+const inputShape = (g: number[]) => [g[0], g[1], g[2], g[3]];
+const outputShape = (g: number[]) => [g[0], g[4], g[5], g[6]];
+const filterShape = (g: number[]) => [g[7], g[8], g[3] / g[9], g[6]];
+
+let registered = false;
+
+/** Registers the kernels and gradients on the wasm backend, once per thread. */
+export function registerNativeKernels(addon: NativeAddon): void {
+  if (registered) return;
+  registered = true;
+  // Inputs by name, as ../native/ops.ts and the gradients below pass them.
+  type Inputs = Record<string, tf.TensorInfo>;
+  const kernel = (kernelName: string, body: (backend: WasmBackend, inputs: Inputs, attrs: tf.NamedAttrMap) => tf.TensorInfo | tf.TensorInfo[]) =>
+    tf.registerKernel({
+      kernelName,
+      backendName: 'wasm',
+      kernelFunc: ({ inputs, backend, attrs }) => body(backend as unknown as WasmBackend, inputs as Inputs, attrs ?? {}),
+    });
+
+  kernel('GridmixConv2D', (b, { x, filter }, attrs) => {
+    const g = geometryOf(attrs);
+    return runOnHeap(b, addon.conv2d, [x, filter], [outputShape(g)], g)[0];
+  });
+  kernel('GridmixConv2DBackpropInput', (b, { dy, filter }, attrs) => {
+    const g = geometryOf(attrs);
+    return runOnHeap(b, addon.conv2dBackpropInput, [dy, filter], [inputShape(g)], g)[0];
+  });
+  kernel('GridmixConv2DBackpropFilter', (b, { x, dy }, attrs) => {
+    const g = geometryOf(attrs);
+    return runOnHeap(b, addon.conv2dBackpropFilter, [x, dy], [filterShape(g)], g)[0];
+  });
+  kernel('GridmixBatchNormTrain', (b, { x, gamma, beta }, attrs) => {
+    const c = x.shape[3];
+    return runOnHeap(b, addon.batchNormTrain, [x, gamma, beta], [x.shape, [c], [c]], x.shape, attrs.epsilon as number);
+  });
+  kernel('GridmixBatchNormGrad', (b, { dy, x, gamma, mean, variance }, attrs) => {
+    const c = x.shape[3];
+    return runOnHeap(b, addon.batchNormGrad, [dy, x, gamma, mean, variance], [x.shape, [c], [c]], x.shape, attrs.epsilon as number);
+  });
+  kernel('GridmixRelu', (b, { x }) => runOnHeap(b, addon.relu, [x], [x.shape], [tf.util.sizeFromShape(x.shape)])[0]);
+  kernel('GridmixReluGrad', (b, { dy, x }) => runOnHeap(b, addon.reluGrad, [dy, x], [x.shape], [tf.util.sizeFromShape(x.shape)])[0]);
+
+  tf.registerGradient({
+    kernelName: 'GridmixConv2D',
+    inputsToSave: ['x', 'filter'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, filter] = saved;
+      return {
+        x: () => tf.engine().runKernel('GridmixConv2DBackpropInput', { dy: dy as tf.Tensor, filter }, attrs) as tf.Tensor,
+        filter: () => tf.engine().runKernel('GridmixConv2DBackpropFilter', { x, dy: dy as tf.Tensor }, attrs) as tf.Tensor,
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: 'GridmixBatchNormTrain',
+    inputsToSave: ['x', 'gamma'],
+    outputsToSave: [false, true, true],
+    gradFunc: (dys, saved, attrs) => {
+      // Only y carries a gradient: the batch statistics feed running averages, outside the graph.
+      const dy = Array.isArray(dys) ? dys[0] : dys;
+      const [x, gamma, mean, variance] = saved;
+      // One kernel yields all three gradients; computed here, once, and handed out below.
+      const [dx, dgamma, dbeta] = tf.engine().runKernel('GridmixBatchNormGrad', { dy, x, gamma, mean, variance }, attrs) as tf.Tensor[];
+      return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
+    },
+  });
+  tf.registerGradient({
+    kernelName: 'GridmixRelu',
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]) => ({ x: () => tf.engine().runKernel('GridmixReluGrad', { dy: dy as tf.Tensor, x }) as tf.Tensor }),
+  });
+}

@@ -1,0 +1,20 @@
+// The engine's ops in their native form: each is one registered kernel (./kernels.ts), whose
+// gradient is registered with it, so tfjs's tape calls the native backward kernels directly (and
+// skips the input gradient nobody asked for, e.g. the first convolution's).
+import * as tf from '@tensorflow/tfjs';
+import type { AxisWindow } from '../ops/padding';
+
+export function nativeConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, rows: AxisWindow, cols: AxisWindow, stride: number, groups: number): tf.Tensor4D {
+  const [b, h, w, cin] = x.shape;
+  const [kh, kw, , cout] = filter.shape;
+  const geometry = [b, h, w, cin, rows.out, cols.out, cout, kh, kw, groups, stride, stride, rows.before, cols.before, rows.after, cols.after, 1, 1];
+  return tf.engine().runKernel('GridmixConv2D', { x, filter }, { geometry }) as tf.Tensor4D;
+}
+
+export function nativeBatchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D] {
+  return tf.engine().runKernel('GridmixBatchNormTrain', { x, gamma, beta }, { epsilon }) as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
+}
+
+export function nativeRelu<T extends tf.Tensor>(x: T): T {
+  return tf.engine().runKernel('GridmixRelu', { x }) as T;
+}
