@@ -362,6 +362,8 @@ napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
                                      {DNNL_ARG_MEAN, memory(channels(d), engine, mean)},
                                      {DNNL_ARG_VARIANCE, memory(channels(d), engine, variance)},
                                      {DNNL_ARG_SCALE, memory(channels(d), engine, gamma)},
+                                     // oneDNN 2.6 counts the shift among the backward inputs though the
+                                     // gradient never reads it: gamma's memory stands in.
                                      {DNNL_ARG_SHIFT, memory(channels(d), engine, gamma)},
                                      {DNNL_ARG_DIFF_SRC, memory(activation(d), engine, dx)},
                                      {DNNL_ARG_DIFF_SCALE, memory(channels(d), engine, dgamma)},
@@ -435,6 +437,107 @@ napi_value ReluGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// ---- max pooling ----------------------------------------------------------------------------------
+
+// dims: B, H, W, C, Ho, Wo, kh, kw, strideH, strideW, padTop, padLeft, padBottom, padRight. Padding
+// never wins (oneDNN leaves it out of the window), as with tfjs's -Infinity padding. The forward
+// pass writes a workspace (where each maximum was) that the backward pass reads.
+struct PoolPrimitives {
+  dnnl::pooling_forward::primitive_desc forwardPd;
+  dnnl::pooling_forward forward;
+  std::unique_ptr<dnnl::pooling_backward::primitive_desc> backwardPd;
+  dnnl::pooling_backward backward;
+};
+
+thread_local std::map<std::string, std::unique_ptr<PoolPrimitives>> poolCache;
+
+memory::desc poolSrc(const std::vector<int32_t> &d) { return memory::desc({d[0], d[3], d[1], d[2]}, dt::f32, tag::nhwc); }
+memory::desc poolDst(const std::vector<int32_t> &d) { return memory::desc({d[0], d[3], d[4], d[5]}, dt::f32, tag::nhwc); }
+
+PoolPrimitives &poolFor(const std::vector<int32_t> &d) {
+  std::string key = keyOf("maxpool", d);
+  auto found = poolCache.find(key);
+  if (found != poolCache.end()) return *found->second;
+  auto prims = std::make_unique<PoolPrimitives>();
+  memory::dims strides{d[8], d[9]}, kernel{d[6], d[7]}, padL{d[10], d[11]}, padR{d[12], d[13]};
+  dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_training, dnnl::algorithm::pooling_max, poolSrc(d), poolDst(d), strides,
+                                   kernel, padL, padR);
+  prims->forwardPd = dnnl::pooling_forward::primitive_desc(desc, userScratchpad(), cpuEngine());
+  prims->forward = dnnl::pooling_forward(prims->forwardPd);
+  dnnl::pooling_backward::desc backDesc(dnnl::algorithm::pooling_max, poolSrc(d), poolDst(d), strides, kernel, padL, padR);
+  prims->backwardPd =
+      std::make_unique<dnnl::pooling_backward::primitive_desc>(backDesc, userScratchpad(), cpuEngine(), prims->forwardPd);
+  prims->backward = dnnl::pooling_backward(*prims->backwardPd);
+  auto &slot = poolCache[key];
+  slot = std::move(prims);
+  return *slot;
+}
+
+size_t poolSrcBytes(const std::vector<int32_t> &d) { return 4ul * d[0] * d[1] * d[2] * d[3]; }
+size_t poolDstBytes(const std::vector<int32_t> &d) { return 4ul * d[0] * d[4] * d[5] * d[3]; }
+
+// offsets: x, y, workspace
+napi_value MaxPool(napi_env env, napi_callback_info info) {
+  Args args;
+  if (!readArgs(env, info, args, 3, 14)) return nullptr;
+  return guarded(env, "maxPool", [&] {
+    const auto &d = args.dims;
+    PoolPrimitives &p = poolFor(d);
+    auto wsDesc = p.forwardPd.workspace_desc();
+    float *x = at(env, args, 0, poolSrcBytes(d)), *y = at(env, args, 1, poolDstBytes(d));
+    float *ws = at(env, args, 2, wsDesc.get_size());
+    if (!x || !y || !ws) return;
+    auto &engine = cpuEngine();
+    p.forward.execute(cpuStream(), {{DNNL_ARG_SRC, memory(poolSrc(d), engine, x)},
+                                    {DNNL_ARG_DST, memory(poolDst(d), engine, y)},
+                                    {DNNL_ARG_WORKSPACE, memory(wsDesc, engine, ws)},
+                                    {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.forwardPd.scratchpad_desc())}});
+    cpuStream().wait();
+  });
+}
+
+// offsets: dy, workspace, dx
+napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
+  Args args;
+  if (!readArgs(env, info, args, 3, 14)) return nullptr;
+  return guarded(env, "maxPoolGrad", [&] {
+    const auto &d = args.dims;
+    PoolPrimitives &p = poolFor(d);
+    auto wsDesc = p.forwardPd.workspace_desc();
+    float *dy = at(env, args, 0, poolDstBytes(d)), *ws = at(env, args, 1, wsDesc.get_size());
+    float *dx = at(env, args, 2, poolSrcBytes(d));
+    if (!dy || !ws || !dx) return;
+    auto &engine = cpuEngine();
+    p.backward.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, memory(poolDst(d), engine, dy)},
+                                     {DNNL_ARG_WORKSPACE, memory(wsDesc, engine, ws)},
+                                     {DNNL_ARG_DIFF_SRC, memory(poolSrc(d), engine, dx)},
+                                     {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.backwardPd->scratchpad_desc())}});
+    cpuStream().wait();
+  });
+}
+
+// Bytes of the workspace a max-pooling geometry needs (the JS side makes it before the call).
+napi_value MaxPoolWorkspaceBytes(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *values = nullptr;
+  if (argc < 1 || napi_get_typedarray_info(env, argv[0], &type, &length, &values, nullptr, nullptr) != napi_ok ||
+      type != napi_int32_array || length != 14) {
+    napi_throw_type_error(env, nullptr, "maxPoolWorkspaceBytes expects the 14 pooling dims as an Int32Array");
+    return nullptr;
+  }
+  std::vector<int32_t> dims(static_cast<int32_t *>(values), static_cast<int32_t *>(values) + length);
+  double bytes = -1;
+  guarded(env, "maxPoolWorkspaceBytes", [&] { bytes = static_cast<double>(poolFor(dims).forwardPd.workspace_desc().get_size()); });
+  if (bytes < 0) return nullptr;
+  napi_value result;
+  napi_create_double(env, bytes, &result);
+  return result;
+}
+
 // ---- module ---------------------------------------------------------------------------------------
 
 napi_value SetThreads(napi_env env, napi_callback_info info) {
@@ -501,6 +604,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchNormGrad", nullptr, BatchNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"relu", nullptr, Relu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolWorkspaceBytes", nullptr, MaxPoolWorkspaceBytes, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"convImplementation", nullptr, ConvImplementation, nullptr, nullptr, nullptr, napi_default, nullptr},

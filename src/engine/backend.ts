@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { UserError } from '../cli/errors';
 import { activeNativeKernels, disableNativeKernels, enableNativeKernels } from './native';
+import { installSharedIdentity } from './wasm-identity';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -68,6 +69,7 @@ export interface BackendOptions {
 
 /** The wasm backend, with the native kernels when they are wanted and there. */
 function wasmInfo(requested: BackendChoice, skipped: string[], options: BackendOptions): BackendInfo {
+  installSharedIdentity();
   disableNativeKernels();
   if (options.native !== false) {
     const native = enableNativeKernels(options.nativeThreads);

@@ -54,7 +54,7 @@ export class Conv2d implements Layer {
       pad: this.padding,
       groups: this.groups,
     });
-    return this.bias ? tf.add<tf.Tensor4D>(y, this.bias.value) : y;
+    return this.bias ? ops.addChannelBias(y, this.bias.value) : y;
   }
 
   outputShape([h, w]: MapShape): MapShape {

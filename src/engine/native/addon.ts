@@ -10,6 +10,10 @@ export interface NativeAddon {
   conv2dBackpropFilter(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
   batchNormTrain(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array, epsilon: number): void;
   batchNormGrad(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array, epsilon: number): void;
+  maxPool(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
+  maxPoolGrad(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
+  /** Bytes of the workspace (where each maximum was) a max-pooling geometry needs. */
+  maxPoolWorkspaceBytes(dims: Int32Array): number;
   relu(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
   reluGrad(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
   setThreads(threads: number): void;

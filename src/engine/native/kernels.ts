@@ -22,18 +22,28 @@ export const NATIVE_KERNEL_NAMES = {
   GridmixConv2DBackpropFilter: 'conv2d filter gradient',
   GridmixBatchNormTrain: 'batch norm (training)',
   GridmixBatchNormGrad: 'batch norm gradient',
+  GridmixMaxPool: 'max pool',
+  GridmixMaxPoolGrad: 'max pool gradient',
   GridmixRelu: 'relu',
   GridmixReluGrad: 'relu gradient',
 } as const;
 
+/** An output to make: float32 unless said otherwise (a max-pooling workspace is raw bytes). */
+type OutputSpec = number[] | { shape: number[]; dtype: tf.DataType };
+
+/** The native kernels compute in float32; anything else is a caller's mistake, named here. */
+function requireFloat32(kernel: string, inputs: Record<string, tf.TensorInfo>): void {
+  for (const [name, t] of Object.entries(inputs)) {
+    if (t.dtype !== 'float32') throw new Error(`${kernel}: input "${name}" must be float32, got ${t.dtype}`);
+  }
+}
+
 /** Runs one addon call on tensors already on the heap plus fresh outputs of the given shapes. */
 function runOnHeap(
-  backend: WasmBackend, call: AddonCall, inputs: tf.TensorInfo[], outputShapes: number[][], dims: number[], scalar = 0,
+  backend: WasmBackend, call: AddonCall, inputs: tf.TensorInfo[], outputSpecs: OutputSpec[], dims: number[], scalar = 0,
 ): tf.TensorInfo[] {
-  for (const t of inputs) {
-    if (t.dtype !== 'float32') throw new Error(`native kernels take float32 tensors, got ${t.dtype}`);
-  }
-  const outputs = outputShapes.map((shape) => backend.makeOutput(shape, 'float32'));
+  const outputs = outputSpecs.map((spec) =>
+    Array.isArray(spec) ? backend.makeOutput(spec, 'float32') : backend.makeOutput(spec.shape, spec.dtype));
   if (outputs.some((o) => tf.util.sizeFromShape(o.shape) === 0)) return outputs;
   const offsets = Uint32Array.from([...inputs, ...outputs], (t) => {
     const data = backend.dataIdMap.get(t.dataId);
@@ -71,6 +81,7 @@ export function registerNativeKernels(addon: NativeAddon): void {
     });
 
   kernel('GridmixConv2D', (b, { x, filter }, attrs) => {
+    requireFloat32('conv2d', { x, filter });
     const g = geometryOf(attrs);
     return runOnHeap(b, addon.conv2d, [x, filter], [outputShape(g)], g)[0];
   });
@@ -83,6 +94,7 @@ export function registerNativeKernels(addon: NativeAddon): void {
     return runOnHeap(b, addon.conv2dBackpropFilter, [x, dy], [filterShape(g)], g)[0];
   });
   kernel('GridmixBatchNormTrain', (b, { x, gamma, beta }, attrs) => {
+    requireFloat32('batchNormTrain', { x, gamma, beta });
     const c = x.shape[3];
     return runOnHeap(b, addon.batchNormTrain, [x, gamma, beta], [x.shape, [c], [c]], x.shape, attrs.epsilon as number);
   });
@@ -90,7 +102,21 @@ export function registerNativeKernels(addon: NativeAddon): void {
     const c = x.shape[3];
     return runOnHeap(b, addon.batchNormGrad, [dy, x, gamma, mean, variance], [x.shape, [c], [c]], x.shape, attrs.epsilon as number);
   });
-  kernel('GridmixRelu', (b, { x }) => runOnHeap(b, addon.relu, [x], [x.shape], [tf.util.sizeFromShape(x.shape)])[0]);
+  kernel('GridmixMaxPool', (b, { x }, attrs) => {
+    requireFloat32('maxPool', { x });
+    const g = geometryOf(attrs);
+    // The workspace is opaque bytes; an int32 tensor rounds its size up to whole elements.
+    const workspace = { shape: [Math.ceil(addon.maxPoolWorkspaceBytes(Int32Array.from(g)) / 4)], dtype: 'int32' as const };
+    return runOnHeap(b, addon.maxPool, [x], [[g[0], g[4], g[5], g[3]], workspace], g);
+  });
+  kernel('GridmixMaxPoolGrad', (b, { dy, workspace }, attrs) => {
+    const g = geometryOf(attrs);
+    return runOnHeap(b, addon.maxPoolGrad, [dy, workspace], [[g[0], g[1], g[2], g[3]]], g)[0];
+  });
+  kernel('GridmixRelu', (b, { x }) => {
+    requireFloat32('relu', { x });
+    return runOnHeap(b, addon.relu, [x], [x.shape], [tf.util.sizeFromShape(x.shape)])[0];
+  });
   kernel('GridmixReluGrad', (b, { dy, x }) => runOnHeap(b, addon.reluGrad, [dy, x], [x.shape], [tf.util.sizeFromShape(x.shape)])[0]);
 
   tf.registerGradient({
@@ -115,6 +141,14 @@ export function registerNativeKernels(addon: NativeAddon): void {
       // One kernel yields all three gradients; computed here, once, and handed out below.
       const [dx, dgamma, dbeta] = tf.engine().runKernel('GridmixBatchNormGrad', { dy, x, gamma, mean, variance }, attrs) as tf.Tensor[];
       return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
+    },
+  });
+  tf.registerGradient({
+    kernelName: 'GridmixMaxPool',
+    outputsToSave: [false, true],
+    gradFunc: (dys, [workspace], attrs) => {
+      const dy = Array.isArray(dys) ? dys[0] : dys;
+      return { x: () => tf.engine().runKernel('GridmixMaxPoolGrad', { dy, workspace }, attrs) as tf.Tensor };
     },
   });
   tf.registerGradient({

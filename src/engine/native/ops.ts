@@ -18,3 +18,11 @@ export function nativeBatchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: t
 export function nativeRelu<T extends tf.Tensor>(x: T): T {
   return tf.engine().runKernel('GridmixRelu', { x }) as T;
 }
+
+/** Max pooling; the workspace output stays with the tape for the gradient. */
+export function nativeMaxPool(x: tf.Tensor4D, rows: AxisWindow, cols: AxisWindow, size: number, stride: number): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  const geometry = [b, h, w, c, rows.out, cols.out, size, size, stride, stride, rows.before, cols.before, rows.after, cols.after];
+  const [y] = tf.engine().runKernel('GridmixMaxPool', { x }, { geometry }) as tf.Tensor[];
+  return y as tf.Tensor4D;
+}

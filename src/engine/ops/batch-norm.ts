@@ -1,12 +1,10 @@
 // Batch normalization over [B, H, W] with a closed-form backward. tf.batchNorm's own gradient builds
 // the answer from broadcasts and spends about half a wasm training step in Tile; the closed form is a
-// handful of passes over the activation. Per-channel means run as one average pool over H x W, then a
-// mean over the (small) batch axis. Measured on wasm (CPU time, a freshly computed 64x32x32x32):
-// 3.6 ms, against 7 ms for tf.sum over axes 0..2 (which first transposes the whole tensor) and 14 ms
-// for a product with a row of ones (BatchMatMul packs its right operand, the whole activation).
+// handful of passes over the activation (per-channel means: ./channel-mean.ts).
 import * as tf from '@tensorflow/tfjs';
 import { nativeKernelsActive } from '../native';
 import { nativeBatchNormTrain } from '../native/ops';
+import { channelMean } from './channel-mean';
 
 export interface BatchNormResult {
   y: tf.Tensor4D;
@@ -15,12 +13,6 @@ export interface BatchNormResult {
   variance: tf.Tensor1D;
 }
 
-/** Per-channel mean over [B, H, W], as [C]. */
-function channelMean(x: tf.Tensor4D): tf.Tensor1D {
-  const [b, h, w, c] = x.shape;
-  const perImage = tf.reshape(tf.avgPool(x, [h, w], [h, w], 'valid'), [b, c]);
-  return tf.mean(perImage, 0);
-}
 
 /** Per-channel affine a * x + b in one FusedBatchNorm pass (mean 0, variance 0, epsilon 1). */
 function channelAffine(x: tf.Tensor, a: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor {

@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { dilateSpatial } from './dilate';
 import { stridedPixels } from './strided-read';
 import { axisWindow, explicitPad, padOrCropSpatial, type AxisWindow, type Padding } from './padding';
+import { nativeKernelsActive } from '../native';
+import { nativeMaxPool } from '../native/ops';
 
 /**
  * Max pooling. 'same' and a numeric pad both pad with -Infinity (padded cells never win), so a
@@ -15,6 +17,7 @@ import { axisWindow, explicitPad, padOrCropSpatial, type AxisWindow, type Paddin
 export function maxPool(x: tf.Tensor4D, size: number, strides: number, pad: Padding): tf.Tensor4D {
   const rows = axisWindow(x.shape[1], size, strides, pad);
   const cols = axisWindow(x.shape[2], size, strides, pad);
+  if (nativeKernelsActive()) return nativeMaxPool(x, rows, cols, size, strides);
   return maxPoolOp(rows, cols, size, strides)(x) as tf.Tensor4D;
 }
 
