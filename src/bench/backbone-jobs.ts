@@ -2,7 +2,7 @@
 // head, after a budget probe for the big ones) and one Table 3 row. Each runs as one job in its own
 // process (child-job.ts): the wasm heap never shrinks, so a big backbone measured after another
 // would inherit its fragmented heap and may run out of memory.
-import * as tf from '@tensorflow/tfjs';
+import { backendId } from '../engine/backend';
 import type { MixMethodConfig } from '../mix/registry';
 import { VARIANT_TITLES } from '../report/paper-numbers';
 import { batchCandidates, estimatedSeconds, largestBatchWithinBudget, secondsPerImage } from './budget';
@@ -57,7 +57,7 @@ function measureStepVariants(job: Extract<BackboneJob, { kind: 'steps' }>, { set
       if (estimate > settings.budgetSeconds) {
         emit({
           kind: 'skipped',
-          backend: tf.getBackend(),
+          backend: backendId(),
           section: 'steps',
           backbone: `${backbone} (${inputSize}x${inputSize}, ${numClasses} classes)`,
           reason: `a probe step at batch ${settings.probeBatch} puts ${plan.steps} steps at batch ${batchSize} at ~${Math.round(estimate)} s per measurement, over the ${settings.budgetSeconds} s budget`,

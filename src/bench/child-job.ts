@@ -14,7 +14,7 @@ export const JOB_WORKER = path.join(__dirname, 'job-worker.js');
 /** What the parent hands the worker (as one JSON argument). */
 export interface WorkerInput {
   job: BackboneJob;
-  /** tfjs backend name to select in the child ('wasm', 'cpu', 'tensorflow'). */
+  /** Backend id to select in the child ('wasm+onednn', 'wasm', 'cpu', 'tensorflow'). */
   backend: string;
   settings: BenchSettings;
 }

@@ -1,13 +1,13 @@
 // The child side of child-job.ts: selects the parent's backend, runs one backbone job, prints each
 // record as a JSON line on stdout and progress on stderr.
-import { selectBackend, type BackendChoice } from '../engine/backend';
+import { selectBackendById } from '../engine/backend';
 import { runBackboneJob } from './backbone-jobs';
 import type { WorkerInput } from './child-job';
 import { toJsonLine } from './records';
 
 async function main(): Promise<void> {
   const { job, backend, settings } = JSON.parse(process.argv[2]) as WorkerInput;
-  await selectBackend(backend as BackendChoice);
+  await selectBackendById(backend);
   runBackboneJob(job, {
     settings,
     emit: (record) => process.stdout.write(`${toJsonLine(record)}\n`),

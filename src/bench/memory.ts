@@ -1,6 +1,7 @@
 // Resident memory over a loop of training steps: a leak of tensors or of wasm heap shows as growth
 // between step 10 (after the heap has settled) and the last step. Target: no growth above 5 %.
 import * as tf from '@tensorflow/tfjs';
+import { backendId } from '../engine/backend';
 import type { MixMethodConfig } from '../mix/registry';
 import type { MemoryRecord } from './records';
 import type { StepRig } from './step-rig';
@@ -31,7 +32,7 @@ export function measureMemoryGrowth(rig: StepRig, method: MixMethodConfig, batch
   const growth = growthPercent(rssAtBaseline, rssAtEnd);
   return {
     kind: 'memory',
-    backend: tf.getBackend(),
+    backend: backendId(),
     backbone: rig.args.backbone,
     method: mixMethod.name,
     batch_size: batchSize,

@@ -10,10 +10,12 @@ import { SMALL_BACKBONES, type BenchSection, type BenchSettings } from './settin
 import { table3Cells } from './table3';
 import { compareWithTorch, runTorchReference, TORCH_THREAD_COUNTS } from './torch-reference';
 import { measureTrainStep } from './train-step';
+import { backendId } from '../engine/backend';
+import { disableNativeKernels, enableNativeKernels } from '../engine/native';
 
 export interface SectionContext {
   settings: BenchSettings;
-  /** tfjs backend name in use: the backbone jobs' child processes select it too. */
+  /** Backend id in use ('wasm+onednn', 'wasm', ...): the backbone jobs' child processes select it too. */
   backend: string;
   emit: (record: BenchRecord) => void;
   /** Progress for a person watching (stderr): what is being measured now. */
@@ -80,23 +82,39 @@ function isComparedStep(r: BenchRecord, batchSize: number): r is TrainStepRecord
     r.num_classes === SMALL_NUM_CLASSES && r.input_size === SMALL_INPUT_SIZE && r.batch_size === batchSize;
 }
 
-/** Ours, then PyTorch on the same step; the ratio in images/s and the parameter-count check. */
-export function runTorchSection({ settings, emit, progress, records }: SectionContext): void {
+/**
+ * Ours, then PyTorch on the same step; the ratio in images/s and the parameter-count check. With the
+ * native kernels on, ours is measured twice, with and without them, so one run shows wasm,
+ * wasm+onednn and PyTorch side by side.
+ */
+export function runTorchSection({ settings, backend, emit, progress, records }: SectionContext): void {
   const { batchSize, warmup, iterations } = settings;
-  let ours = records.find((r): r is TrainStepRecord => isComparedStep(r, batchSize));
-  if (!ours) {
-    progress(`torch: ours first (resnet20 ${GRIDMIX_WITH_HEAD_LABEL}, batch ${batchSize})`);
-    ours = withRig({ backbone: 'resnet20', inputSize: SMALL_INPUT_SIZE, numClasses: SMALL_NUM_CLASSES }, (rig) =>
+  const measure = (): TrainStepRecord => {
+    progress(`torch: ours on ${backendId()} (resnet20 ${GRIDMIX_WITH_HEAD_LABEL}, batch ${batchSize})`);
+    const record = withRig({ backbone: 'resnet20', inputSize: SMALL_INPUT_SIZE, numClasses: SMALL_NUM_CLASSES }, (rig) =>
       measureTrainStep(rig, { section: 'torch', label: GRIDMIX_WITH_HEAD_LABEL, method: GRIDMIX_WITH_HEAD, batchSize, warmup, iterations }),
     );
-    emit(ours);
-  }
+    emit(record);
+    return record;
+  };
+  const ours = [records.find((r): r is TrainStepRecord => isComparedStep(r, batchSize) && r.backend === backend) ?? measure()];
+  if (backend === 'wasm+onednn') ours.push(withNativeKernelsOff(measure));
   for (const threads of TORCH_THREAD_COUNTS) {
     progress(`torch: the PyTorch reference (scripts/reference/resnet20_gridmix_step.py), batch ${batchSize}, ${threads} thread(s)`);
     const reference = runTorchReference({ batchSize, numClasses: SMALL_NUM_CLASSES, grid: 4, localHead: true, threads, warmup: 2, iterations: Math.max(iterations, 3) });
     emit(reference);
     if (reference.kind !== 'torch-reference') return; // no python3-torch: the skipped record says how to get it
-    emit(compareWithTorch(ours, reference));
+    for (const record of ours) emit(compareWithTorch(record, reference));
+  }
+}
+
+/** Runs `measure` on plain wasm, then turns the native kernels back on. */
+function withNativeKernelsOff<T>(measure: () => T): T {
+  disableNativeKernels();
+  try {
+    return measure();
+  } finally {
+    enableNativeKernels();
   }
 }
 

@@ -2,7 +2,8 @@
 // in, and after each section the goal it is held to (GridMix mixing <= 3 % of a ResNet-20 step,
 // memory growth <= 5 %), met or not.
 import { GRIDMIX_STEP_SHARE_TARGET_PERCENT } from './mixing';
-import type { BenchRecord, EnvironmentRecord, MixingRecord, TrainStepRecord } from './records';
+import { TORCH_RATIO_TARGETS } from './torch-reference';
+import type { BenchRecord, EnvironmentRecord, MixingRecord, TorchComparisonRecord, TrainStepRecord } from './records';
 import type { BenchSection, BenchSettings } from './settings';
 import { VARIANT_TITLES, type Variant } from '../report/paper-numbers';
 
@@ -93,7 +94,7 @@ export function formatRecord(r: BenchRecord): string[] {
       ];
     case 'torch-comparison':
       return [
-        `ours / PyTorch (images/s): ${r.ours_images_per_second.toFixed(1)} / ${r.torch_images_per_second.toFixed(1)} = ${r.ratio.toFixed(2)}x (${r.backend} on 1 thread vs PyTorch on ${r.torch_threads}); per CPU-second: ${r.cpu_time_ratio.toFixed(2)}x`,
+        `ours / PyTorch (images/s): ${r.ours_images_per_second.toFixed(1)} / ${r.torch_images_per_second.toFixed(1)} = ${r.ratio.toFixed(2)}x (${r.backend} vs PyTorch on ${r.torch_threads} thread${r.torch_threads === 1 ? '' : 's'}); per CPU-second: ${r.cpu_time_ratio.toFixed(2)}x`,
         `parameter count: ours ${r.ours_parameters}, PyTorch ${r.torch_parameters}: ${r.parameters_match ? 'equal' : 'DIFFERENT'}`,
       ];
   }
@@ -101,10 +102,21 @@ export function formatRecord(r: BenchRecord): string[] {
 
 /** The goal a section is held to, from its records (empty when it has none or nothing to judge). */
 export function sectionVerdict(section: BenchSection, records: readonly BenchRecord[]): string[] {
+  if (section === 'torch') return torchVerdict(records);
   if (section !== 'mixing') return [];
   const shares = records.filter((r): r is MixingRecord => r.kind === 'mixing' && r.method.startsWith('gridmix') && r.step_share_percent !== undefined);
   if (shares.length === 0) return [];
   const worst = Math.max(...shares.map((r) => r.step_share_percent!));
   const listed = shares.map((r) => `${r.method} ${r.step_share_percent!.toFixed(2)}%`).join(', ');
   return [`target: GridMix mixing <= ${GRIDMIX_STEP_SHARE_TARGET_PERCENT}% of a resnet20 step: ${listed}: ${worst <= GRIDMIX_STEP_SHARE_TARGET_PERCENT ? 'met' : 'NOT met'}`];
+}
+
+/** Each engine against its target ratio to PyTorch on 2 threads (TORCH_RATIO_TARGETS). */
+function torchVerdict(records: readonly BenchRecord[]): string[] {
+  return records
+    .filter((r): r is TorchComparisonRecord => r.kind === 'torch-comparison' && r.torch_threads === 2 && TORCH_RATIO_TARGETS[r.backend] !== undefined)
+    .map((r) => {
+      const target = TORCH_RATIO_TARGETS[r.backend]!;
+      return `target: ${r.backend} >= ${target.toFixed(1)}x PyTorch (2 threads) in images/s: ${r.ratio.toFixed(2)}x: ${r.ratio >= target ? 'met' : 'NOT met'}`;
+    });
 }

@@ -14,6 +14,12 @@ export const TORCH_SCRIPT = path.resolve(__dirname, '..', '..', '..', 'scripts',
  */
 export const TORCH_THREAD_COUNTS = [2, 1] as const;
 
+/**
+ * ours / PyTorch (2 threads) in images/s that each engine is held to: the native kernels at least
+ * PyTorch's speed; plain wasm, the fallback where they do not build, 0.4x.
+ */
+export const TORCH_RATIO_TARGETS: Record<string, number> = { 'wasm+onednn': 1.0, wasm: 0.4 };
+
 export interface TorchReferenceArgs {
   batchSize: number;
   numClasses: number;

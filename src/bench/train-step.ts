@@ -1,6 +1,6 @@
 // Training-step throughput (images/s, it/s) of one backbone and method: warm-up steps, then the median
 // of timed steps, plus a one-step probe that estimates what a measurement would cost before running it.
-import * as tf from '@tensorflow/tfjs';
+import { backendId } from '../engine/backend';
 import type { MixMethodConfig } from '../mix/registry';
 import type { TrainStepRecord } from './records';
 import { timeRuns } from './statistics';
@@ -21,7 +21,7 @@ export function measureTrainStep(rig: StepRig, args: StepMeasureArgs): TrainStep
   const times = timeRuns(step, args.warmup, args.iterations);
   return {
     kind: 'train-step',
-    backend: tf.getBackend(),
+    backend: backendId(),
     section: args.section,
     backbone: rig.args.backbone,
     method: args.label ?? method.name,

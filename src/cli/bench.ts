@@ -17,6 +17,8 @@ export interface BenchOptions extends BenchFlags {
   /** One JSON object per line per measurement instead of tables. */
   json?: boolean;
   backend?: BackendChoice;
+  /** false (--no-native): plain wasm, without gridmix's native oneDNN kernels. */
+  native?: boolean;
   /** Where output lines go (stdout by default). */
   log?: (line: string) => void;
   /** Where progress lines go (stderr by default). */
@@ -33,7 +35,7 @@ export async function benchCommand(options: BenchOptions): Promise<BenchRecord[]
   if (settings.sections.includes('memory') && settings.memorySteps <= MEMORY_BASELINE_STEP) {
     throw new UserError(`--memory-steps: ${settings.memorySteps} is not allowed; use more than ${MEMORY_BASELINE_STEP} (rss is compared with step ${MEMORY_BASELINE_STEP})`);
   }
-  const backend = await selectBenchBackend(options.backend ?? 'auto');
+  const backend = await selectBenchBackend(options.backend ?? 'auto', options.native !== false);
   const records: BenchRecord[] = [];
   const emit = (record: BenchRecord) => {
     records.push(record);
@@ -43,7 +45,7 @@ export async function benchCommand(options: BenchOptions): Promise<BenchRecord[]
 
   emit({
     kind: 'environment',
-    backend: backend.name,
+    backend: backend.id,
     backend_label: backend.label,
     node: process.version,
     cores: os.cpus().length,
@@ -54,16 +56,16 @@ export async function benchCommand(options: BenchOptions): Promise<BenchRecord[]
   for (const section of settings.sections) {
     if (!options.json) log(['', ...sectionTitle(section, settings)].join('\n'));
     const before = records.length;
-    await SECTION_RUNNERS[section]({ settings, backend: backend.name, emit, progress, records });
+    await SECTION_RUNNERS[section]({ settings, backend: backend.id, emit, progress, records });
     if (!options.json) for (const line of sectionVerdict(section, records.slice(before))) log(line);
   }
   return records;
 }
 
 /** An explicitly requested backend that is not there is the user's to fix: one line, exit 1. */
-async function selectBenchBackend(choice: BackendChoice): Promise<BackendInfo> {
+async function selectBenchBackend(choice: BackendChoice, native: boolean): Promise<BackendInfo> {
   try {
-    return await selectBackend(choice);
+    return await selectBackend(choice, { native });
   } catch (err) {
     if (err instanceof BackendUnavailableError) throw new UserError(`--backend: ${err.message}`);
     throw err;
@@ -91,6 +93,7 @@ export function registerBenchCommand(program: Command): void {
     .description('throughput of each mixing method and of a training step per backbone, Table 3 on this machine, the PyTorch reference')
     .option('--json', 'one JSON object per line per measurement (for other tools)')
     .option('--backend <name>', `${BACKEND_CHOICES.join(' | ')} (default auto)`)
+    .option('--no-native', 'plain wasm: leave out gridmix\'s native oneDNN kernels (the torch section measures both anyway)')
     .option('--quick', 'fewer iterations and smaller budgets: the big backbones skipped or at small batches')
     .option('--compare-torch', 'also time the same ResNet-20 GridMix step in PyTorch (Debian python3-torch) and print ours / PyTorch')
     .option('--memory', 'also measure resident memory over a loop of training steps (--memory-steps, default 200)')

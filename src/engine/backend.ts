@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { UserError } from '../cli/errors';
-import { activeNativeKernels, disableNativeKernels, enableNativeKernels } from './native';
+import { activeNativeKernels, disableNativeKernels, enableNativeKernels, nativeKernelsActive } from './native';
 import { installSharedIdentity } from './wasm-identity';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -32,6 +32,17 @@ let current: BackendInfo | undefined;
 
 export function activeBackend(): BackendInfo | undefined {
   return current;
+}
+
+/** The backend as a run records it, now: 'wasm+onednn' while the native kernels are on. */
+export function backendId(): string {
+  return nativeKernelsActive() ? 'wasm+onednn' : tf.getBackend();
+}
+
+/** A backend id as recorded ('wasm+onednn', 'wasm', ...) back to what selectBackend takes. */
+export function selectBackendById(id: string): Promise<BackendInfo> {
+  if (id === 'wasm+onednn') return selectBackend('wasm', { native: true });
+  return selectBackend(id as BackendChoice, { native: false });
 }
 
 function firstLine(err: unknown): string {
