@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "oneapi/dnnl/dnnl.hpp"
@@ -104,6 +105,31 @@ bool readArgs(napi_env env, napi_callback_info info, Args &out, size_t needOffse
   }
   if (argc >= 4) napi_get_value_double(env, argv[3], &out.scalar);
   return true;
+}
+
+// For the queries that take only a geometry: (dims: Int32Array[, scalar]).
+bool readDims(napi_env env, napi_callback_info info, Args &out, size_t needDims) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *values = nullptr;
+  if (argc < 1 || napi_get_typedarray_info(env, argv[0], &type, &length, &values, nullptr, nullptr) != napi_ok ||
+      type != napi_int32_array || length != needDims) {
+    std::string message = "expected " + std::to_string(needDims) + " dims as an Int32Array";
+    napi_throw_type_error(env, nullptr, message.c_str());
+    return false;
+  }
+  out.dims.assign(static_cast<int32_t *>(values), static_cast<int32_t *>(values) + length);
+  if (argc >= 2) napi_get_value_double(env, argv[1], &out.scalar);
+  return true;
+}
+
+napi_value numberValue(napi_env env, double value) {
+  napi_value result;
+  napi_create_double(env, value, &result);
+  return result;
 }
 
 // Pointer to `bytes` bytes at `offset` in the heap, or null (and a JS error) if out of bounds.
@@ -288,7 +314,8 @@ napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
 
 // ---- batch normalization (training statistics) ----------------------------------------------
 
-// dims: B, H, W, C; scalar: epsilon
+// dims: B, H, W, C, relu (1: a ReLU fused after the affine, with a workspace recording where it
+// passed; the backward pass then takes the gradient of the ReLU's output). scalar: epsilon.
 struct NormPrimitives {
   dnnl::batch_normalization_forward::primitive_desc forwardPd;
   dnnl::batch_normalization_forward forward;
@@ -298,8 +325,6 @@ struct NormPrimitives {
 
 thread_local std::map<std::string, std::unique_ptr<NormPrimitives>> normCache;
 
-const auto kScaleShift = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
-
 memory::desc activation(const std::vector<int32_t> &d) { return memory::desc({d[0], d[3], d[1], d[2]}, dt::f32, tag::nhwc); }
 memory::desc channels(const std::vector<int32_t> &d) { return memory::desc({d[3]}, dt::f32, tag::x); }
 
@@ -307,12 +332,13 @@ NormPrimitives &normFor(const std::vector<int32_t> &dims, float epsilon) {
   std::string key = keyOf("bn", dims) + "," + std::to_string(epsilon);
   auto found = normCache.find(key);
   if (found != normCache.end()) return *found->second;
+  auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+  if (dims[4]) flags = flags | dnnl::normalization_flags::fuse_norm_relu;
   auto prims = std::make_unique<NormPrimitives>();
-  dnnl::batch_normalization_forward::desc desc(dnnl::prop_kind::forward_training, activation(dims), epsilon, kScaleShift);
+  dnnl::batch_normalization_forward::desc desc(dnnl::prop_kind::forward_training, activation(dims), epsilon, flags);
   prims->forwardPd = dnnl::batch_normalization_forward::primitive_desc(desc, userScratchpad(), cpuEngine());
   prims->forward = dnnl::batch_normalization_forward(prims->forwardPd);
-  dnnl::batch_normalization_backward::desc backDesc(dnnl::prop_kind::backward, activation(dims), activation(dims), epsilon,
-                                                    kScaleShift);
+  dnnl::batch_normalization_backward::desc backDesc(dnnl::prop_kind::backward, activation(dims), activation(dims), epsilon, flags);
   prims->backwardPd =
       std::make_unique<dnnl::batch_normalization_backward::primitive_desc>(backDesc, userScratchpad(), cpuEngine(), prims->forwardPd);
   prims->backward = dnnl::batch_normalization_backward(*prims->backwardPd);
@@ -321,56 +347,75 @@ NormPrimitives &normFor(const std::vector<int32_t> &dims, float epsilon) {
   return *slot;
 }
 
-// offsets: x, gamma, beta, y, mean, variance (population variance, as used to normalize)
+// offsets: x, gamma, beta, y, mean, variance (population variance, as used to normalize), workspace
+// (read only with relu; any offset otherwise)
 napi_value BatchNormTrain(napi_env env, napi_callback_info info) {
   Args args;
-  if (!readArgs(env, info, args, 6, 4)) return nullptr;
+  if (!readArgs(env, info, args, 7, 5)) return nullptr;
   return guarded(env, "batchNormTrain", [&] {
     const auto &d = args.dims;
+    NormPrimitives &p = normFor(d, static_cast<float>(args.scalar));
     size_t dataBytes = 4ul * d[0] * d[1] * d[2] * d[3], channelBytes = 4ul * d[3];
+    auto wsDesc = p.forwardPd.workspace_desc();
     float *x = at(env, args, 0, dataBytes), *gamma = at(env, args, 1, channelBytes), *beta = at(env, args, 2, channelBytes);
     float *y = at(env, args, 3, dataBytes), *mean = at(env, args, 4, channelBytes), *variance = at(env, args, 5, channelBytes);
-    if (!x || !gamma || !beta || !y || !mean || !variance) return;
-    NormPrimitives &p = normFor(d, static_cast<float>(args.scalar));
+    float *ws = at(env, args, 6, wsDesc.get_size());
+    if (!x || !gamma || !beta || !y || !mean || !variance || !ws) return;
     auto &engine = cpuEngine();
-    p.forward.execute(cpuStream(), {{DNNL_ARG_SRC, memory(activation(d), engine, x)},
-                                    {DNNL_ARG_SCALE, memory(channels(d), engine, gamma)},
-                                    {DNNL_ARG_SHIFT, memory(channels(d), engine, beta)},
-                                    {DNNL_ARG_DST, memory(activation(d), engine, y)},
-                                    {DNNL_ARG_MEAN, memory(channels(d), engine, mean)},
-                                    {DNNL_ARG_VARIANCE, memory(channels(d), engine, variance)},
-                                    {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.forwardPd.scratchpad_desc())}});
+    std::unordered_map<int, memory> execArgs{{DNNL_ARG_SRC, memory(activation(d), engine, x)},
+                                             {DNNL_ARG_SCALE, memory(channels(d), engine, gamma)},
+                                             {DNNL_ARG_SHIFT, memory(channels(d), engine, beta)},
+                                             {DNNL_ARG_DST, memory(activation(d), engine, y)},
+                                             {DNNL_ARG_MEAN, memory(channels(d), engine, mean)},
+                                             {DNNL_ARG_VARIANCE, memory(channels(d), engine, variance)},
+                                             {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.forwardPd.scratchpad_desc())}};
+    if (d[4]) execArgs.insert({DNNL_ARG_WORKSPACE, memory(wsDesc, engine, ws)});
+    p.forward.execute(cpuStream(), execArgs);
     cpuStream().wait();
   });
 }
 
-// offsets: dy, x, gamma, mean, variance, dx, dgamma, dbeta
+// offsets: dy, x, gamma, mean, variance, workspace (as for BatchNormTrain), dx, dgamma, dbeta
 napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
   Args args;
-  if (!readArgs(env, info, args, 8, 4)) return nullptr;
+  if (!readArgs(env, info, args, 9, 5)) return nullptr;
   return guarded(env, "batchNormGrad", [&] {
     const auto &d = args.dims;
-    size_t dataBytes = 4ul * d[0] * d[1] * d[2] * d[3], channelBytes = 4ul * d[3];
-    float *dy = at(env, args, 0, dataBytes), *x = at(env, args, 1, dataBytes), *gamma = at(env, args, 2, channelBytes);
-    float *mean = at(env, args, 3, channelBytes), *variance = at(env, args, 4, channelBytes), *dx = at(env, args, 5, dataBytes);
-    float *dgamma = at(env, args, 6, channelBytes), *dbeta = at(env, args, 7, channelBytes);
-    if (!dy || !x || !gamma || !mean || !variance || !dx || !dgamma || !dbeta) return;
     NormPrimitives &p = normFor(d, static_cast<float>(args.scalar));
+    size_t dataBytes = 4ul * d[0] * d[1] * d[2] * d[3], channelBytes = 4ul * d[3];
+    auto wsDesc = p.forwardPd.workspace_desc();
+    float *dy = at(env, args, 0, dataBytes), *x = at(env, args, 1, dataBytes), *gamma = at(env, args, 2, channelBytes);
+    float *mean = at(env, args, 3, channelBytes), *variance = at(env, args, 4, channelBytes), *ws = at(env, args, 5, wsDesc.get_size());
+    float *dx = at(env, args, 6, dataBytes), *dgamma = at(env, args, 7, channelBytes), *dbeta = at(env, args, 8, channelBytes);
+    if (!dy || !x || !gamma || !mean || !variance || !ws || !dx || !dgamma || !dbeta) return;
     auto &engine = cpuEngine();
-    p.backward.execute(cpuStream(), {{DNNL_ARG_SRC, memory(activation(d), engine, x)},
-                                     {DNNL_ARG_DIFF_DST, memory(activation(d), engine, dy)},
-                                     {DNNL_ARG_MEAN, memory(channels(d), engine, mean)},
-                                     {DNNL_ARG_VARIANCE, memory(channels(d), engine, variance)},
-                                     {DNNL_ARG_SCALE, memory(channels(d), engine, gamma)},
-                                     // oneDNN 2.6 counts the shift among the backward inputs though the
-                                     // gradient never reads it: gamma's memory stands in.
-                                     {DNNL_ARG_SHIFT, memory(channels(d), engine, gamma)},
-                                     {DNNL_ARG_DIFF_SRC, memory(activation(d), engine, dx)},
-                                     {DNNL_ARG_DIFF_SCALE, memory(channels(d), engine, dgamma)},
-                                     {DNNL_ARG_DIFF_SHIFT, memory(channels(d), engine, dbeta)},
-                                     {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.backwardPd->scratchpad_desc())}});
+    std::unordered_map<int, memory> execArgs{{DNNL_ARG_SRC, memory(activation(d), engine, x)},
+                                             {DNNL_ARG_DIFF_DST, memory(activation(d), engine, dy)},
+                                             {DNNL_ARG_MEAN, memory(channels(d), engine, mean)},
+                                             {DNNL_ARG_VARIANCE, memory(channels(d), engine, variance)},
+                                             {DNNL_ARG_SCALE, memory(channels(d), engine, gamma)},
+                                             // oneDNN 2.6 counts the shift among the backward inputs
+                                             // though the gradient never reads it: gamma stands in.
+                                             {DNNL_ARG_SHIFT, memory(channels(d), engine, gamma)},
+                                             {DNNL_ARG_DIFF_SRC, memory(activation(d), engine, dx)},
+                                             {DNNL_ARG_DIFF_SCALE, memory(channels(d), engine, dgamma)},
+                                             {DNNL_ARG_DIFF_SHIFT, memory(channels(d), engine, dbeta)},
+                                             {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.backwardPd->scratchpad_desc())}};
+    if (d[4]) execArgs.insert({DNNL_ARG_WORKSPACE, memory(wsDesc, engine, ws)});
+    p.backward.execute(cpuStream(), execArgs);
     cpuStream().wait();
   });
+}
+
+// Bytes of the workspace a batch-norm geometry needs (0 without the fused ReLU).
+napi_value BatchNormWorkspaceBytes(napi_env env, napi_callback_info info) {
+  Args args;
+  if (!readDims(env, info, args, 5)) return nullptr;
+  double bytes = -1;
+  guarded(env, "batchNormWorkspaceBytes", [&] {
+    bytes = static_cast<double>(normFor(args.dims, static_cast<float>(args.scalar)).forwardPd.workspace_desc().get_size());
+  });
+  return bytes < 0 ? nullptr : numberValue(env, bytes);
 }
 
 // ---- ReLU ---------------------------------------------------------------------------------------
@@ -518,24 +563,11 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
 
 // Bytes of the workspace a max-pooling geometry needs (the JS side makes it before the call).
 napi_value MaxPoolWorkspaceBytes(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  napi_typedarray_type type;
-  size_t length = 0;
-  void *values = nullptr;
-  if (argc < 1 || napi_get_typedarray_info(env, argv[0], &type, &length, &values, nullptr, nullptr) != napi_ok ||
-      type != napi_int32_array || length != 14) {
-    napi_throw_type_error(env, nullptr, "maxPoolWorkspaceBytes expects the 14 pooling dims as an Int32Array");
-    return nullptr;
-  }
-  std::vector<int32_t> dims(static_cast<int32_t *>(values), static_cast<int32_t *>(values) + length);
+  Args args;
+  if (!readDims(env, info, args, 14)) return nullptr;
   double bytes = -1;
-  guarded(env, "maxPoolWorkspaceBytes", [&] { bytes = static_cast<double>(poolFor(dims).forwardPd.workspace_desc().get_size()); });
-  if (bytes < 0) return nullptr;
-  napi_value result;
-  napi_create_double(env, bytes, &result);
-  return result;
+  guarded(env, "maxPoolWorkspaceBytes", [&] { bytes = static_cast<double>(poolFor(args.dims).forwardPd.workspace_desc().get_size()); });
+  return bytes < 0 ? nullptr : numberValue(env, bytes);
 }
 
 // ---- module ---------------------------------------------------------------------------------------
@@ -570,22 +602,12 @@ napi_value Info(napi_env env, napi_callback_info) {
 
 // The implementation oneDNN chose for a convolution geometry, e.g. "brg:avx512_core" (for the bench).
 napi_value ConvImplementation(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  napi_typedarray_type type;
-  size_t length = 0;
-  void *values = nullptr;
-  if (argc < 1 || napi_get_typedarray_info(env, argv[0], &type, &length, &values, nullptr, nullptr) != napi_ok ||
-      type != napi_int32_array || length != 18) {
-    napi_throw_type_error(env, nullptr, "convImplementation expects the 18 convolution dims as an Int32Array");
-    return nullptr;
-  }
-  std::vector<int32_t> dims(static_cast<int32_t *>(values), static_cast<int32_t *>(values) + length);
+  Args args;
+  if (!readDims(env, info, args, 18)) return nullptr;
   std::string text;
   guarded(env, "convImplementation", [&] {
-    ConvGeometry g(dims);
-    ConvPrimitives &p = convFor(dims);
+    ConvGeometry g(args.dims);
+    ConvPrimitives &p = convFor(args.dims);
     ensureBackwardData(p, g);
     ensureBackwardWeights(p, g);
     text = std::string(p.forwardPd.impl_info_str()) + " / " + p.dataPd->impl_info_str() + " / " + p.weightsPd->impl_info_str();
@@ -602,6 +624,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrain", nullptr, BatchNormTrain, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormGrad", nullptr, BatchNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormWorkspaceBytes", nullptr, BatchNormWorkspaceBytes, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"relu", nullptr, Relu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},

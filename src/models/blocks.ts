@@ -52,8 +52,7 @@ export class ConvBnRelu implements Layer {
   }
 
   forward(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
-    const y = this.bn.forward(this.conv.forward(x), ctx);
-    return this.relu ? ops.relu(y) : y;
+    return this.bn.forward(this.conv.forward(x), ctx, this.relu);
   }
 
   outputShape(input: MapShape): MapShape {
@@ -212,7 +211,7 @@ export class PreActivation implements Layer {
   }
 
   forward(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
-    return ops.relu(this.bn.forward(x, ctx));
+    return this.bn.forward(x, ctx, true);
   }
 
   outputShape(input: MapShape): MapShape {

@@ -88,15 +88,17 @@ export class BatchNorm2d implements Layer {
     this.runningVar = new Param(childName(name, 'running_var'), [channels], 'bn', ones, false);
   }
 
-  forward(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
+  /** `relu`: a ReLU follows (fused into the batch norm where the native kernels run). */
+  forward(x: tf.Tensor4D, ctx: ForwardContext, relu = false): tf.Tensor4D {
     const gamma = this.weight.value ;
     const beta = this.bias.value ;
     if (!ctx.training) {
       const mean = this.runningMean.value ;
       const variance = this.runningVar.value ;
-      return ops.batchNormInfer(x, gamma, beta, mean, variance, BATCH_NORM_EPSILON);
+      const y = ops.batchNormInfer(x, gamma, beta, mean, variance, BATCH_NORM_EPSILON);
+      return relu ? ops.relu(y) : y;
     }
-    const { y, mean, variance } = ops.batchNormTrain(x, gamma, beta, BATCH_NORM_EPSILON);
+    const { y, mean, variance } = ops.batchNormTrain(x, gamma, beta, BATCH_NORM_EPSILON, { relu });
     this.updateRunningStatistics(mean, variance, x.shape[0] * x.shape[1] * x.shape[2]);
     return y;
   }

@@ -20,7 +20,7 @@ export const NATIVE_KERNEL_NAMES = {
   GridmixConv2D: 'conv2d',
   GridmixConv2DBackpropInput: 'conv2d input gradient',
   GridmixConv2DBackpropFilter: 'conv2d filter gradient',
-  GridmixBatchNormTrain: 'batch norm (training)',
+  GridmixBatchNormTrain: 'batch norm (training, ReLU fused where one follows)',
   GridmixBatchNormGrad: 'batch norm gradient',
   GridmixMaxPool: 'max pool',
   GridmixMaxPoolGrad: 'max pool gradient',
@@ -93,14 +93,20 @@ export function registerNativeKernels(addon: NativeAddon): void {
     const g = geometryOf(attrs);
     return runOnHeap(b, addon.conv2dBackpropFilter, [x, dy], [filterShape(g)], g)[0];
   });
+  // Outputs y, mean, variance and a workspace: where the fused ReLU passed (attrs.relu), else a
+  // 4-byte placeholder, so that the kernel has one shape of outputs for its gradient to save.
   kernel('GridmixBatchNormTrain', (b, { x, gamma, beta }, attrs) => {
     requireFloat32('batchNormTrain', { x, gamma, beta });
     const c = x.shape[3];
-    return runOnHeap(b, addon.batchNormTrain, [x, gamma, beta], [x.shape, [c], [c]], x.shape, attrs.epsilon as number);
+    const dims = [...x.shape, attrs.relu ? 1 : 0];
+    const bytes = addon.batchNormWorkspaceBytes(Int32Array.from(dims), attrs.epsilon as number);
+    const workspace = { shape: [Math.max(1, Math.ceil(bytes / 4))], dtype: 'int32' as const };
+    return runOnHeap(b, addon.batchNormTrain, [x, gamma, beta], [x.shape, [c], [c], workspace], dims, attrs.epsilon as number);
   });
-  kernel('GridmixBatchNormGrad', (b, { dy, x, gamma, mean, variance }, attrs) => {
+  kernel('GridmixBatchNormGrad', (b, { dy, x, gamma, mean, variance, workspace }, attrs) => {
     const c = x.shape[3];
-    return runOnHeap(b, addon.batchNormGrad, [dy, x, gamma, mean, variance], [x.shape, [c], [c]], x.shape, attrs.epsilon as number);
+    const dims = [...x.shape, attrs.relu ? 1 : 0];
+    return runOnHeap(b, addon.batchNormGrad, [dy, x, gamma, mean, variance, workspace], [x.shape, [c], [c]], dims, attrs.epsilon as number);
   });
   kernel('GridmixMaxPool', (b, { x }, attrs) => {
     requireFloat32('maxPool', { x });
@@ -133,13 +139,14 @@ export function registerNativeKernels(addon: NativeAddon): void {
   tf.registerGradient({
     kernelName: 'GridmixBatchNormTrain',
     inputsToSave: ['x', 'gamma'],
-    outputsToSave: [false, true, true],
+    outputsToSave: [false, true, true, true],
     gradFunc: (dys, saved, attrs) => {
       // Only y carries a gradient: the batch statistics feed running averages, outside the graph.
       const dy = Array.isArray(dys) ? dys[0] : dys;
-      const [x, gamma, mean, variance] = saved;
+      const [x, gamma, mean, variance, workspace] = saved;
       // One kernel yields all three gradients; computed here, once, and handed out below.
-      const [dx, dgamma, dbeta] = tf.engine().runKernel('GridmixBatchNormGrad', { dy, x, gamma, mean, variance }, attrs) as tf.Tensor[];
+      const inputs = { dy, x, gamma, mean, variance, workspace };
+      const [dx, dgamma, dbeta] = tf.engine().runKernel('GridmixBatchNormGrad', inputs, attrs) as tf.Tensor[];
       return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
     },
   });

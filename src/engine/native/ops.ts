@@ -11,8 +11,13 @@ export function nativeConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, rows: AxisWind
   return tf.engine().runKernel('GridmixConv2D', { x, filter }, { geometry }) as tf.Tensor4D;
 }
 
-export function nativeBatchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D] {
-  return tf.engine().runKernel('GridmixBatchNormTrain', { x, gamma, beta }, { epsilon }) as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
+/** Batch norm with batch statistics, and a ReLU after it in the same pass when `relu`. */
+export function nativeBatchNormTrain(
+  x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number, relu: boolean,
+): [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D] {
+  const [y, mean, variance, workspace] = tf.engine().runKernel('GridmixBatchNormTrain', { x, gamma, beta }, { epsilon, relu }) as tf.Tensor[];
+  workspace.dispose(); // the tape keeps its own reference for the gradient
+  return [y as tf.Tensor4D, mean as tf.Tensor1D, variance as tf.Tensor1D];
 }
 
 export function nativeRelu<T extends tf.Tensor>(x: T): T {

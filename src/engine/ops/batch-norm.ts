@@ -21,14 +21,22 @@ function channelAffine(x: tf.Tensor, a: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor 
 }
 
 /**
- * Training-mode batch norm over [B, H, W] with batch statistics. The returned mean and variance
+ * Training-mode batch norm over [B, H, W] with batch statistics, and a ReLU after it when
+ * options.relu (one pass over the activation on the native kernels). The returned mean and variance
  * (population variance, as used to normalize) are not differentiable: they are for running averages.
  */
-export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormResult {
+export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number, options: { relu?: boolean } = {}): BatchNormResult {
+  const relu = options.relu ?? false;
   if (nativeKernelsActive()) {
-    const [y, mean, variance] = nativeBatchNormTrain(x, gamma, beta, epsilon);
+    const [y, mean, variance] = nativeBatchNormTrain(x, gamma, beta, epsilon, relu);
     return { y, mean, variance };
   }
+  const normalized = batchNormTrainWasm(x, gamma, beta, epsilon);
+  return relu ? { ...normalized, y: tf.relu(normalized.y) } : normalized;
+}
+
+/** The wasm-only path: statistics and tf.batchNorm forward, the closed form backward. */
+function batchNormTrainWasm(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormResult {
   // customGrad returns one tensor; the statistics leave the op through this slot, kept past its
   // internal tidy and handed to the caller's scope below.
   let stats: [tf.Tensor1D, tf.Tensor1D] | undefined;
