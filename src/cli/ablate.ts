@@ -12,7 +12,7 @@ import { runPaths, type Summary } from '../train/run-files';
 import { runTraining } from '../train/run';
 import { sweepCells } from '../train/sweep';
 import { UserError } from './errors';
-import { positiveIntFlag, seedListFlag } from './flags';
+import { NO_NATIVE_HELP, nativeOverride, positiveIntFlag, seedListFlag } from './flags';
 import { writeTables } from './report';
 
 export interface AblateOptions {
@@ -20,6 +20,8 @@ export interface AblateOptions {
   out?: string;
   epochs?: number;
   backend?: string;
+  /** false with --no-native (commander makes it true otherwise; see nativeOverride). */
+  native?: boolean;
   seeds?: number[];
   log?: (line: string) => void;
 }
@@ -34,7 +36,7 @@ function isFinished(runDir: string): boolean {
 
 export async function ablateCommand(options: AblateOptions): Promise<void> {
   const log = options.log ?? console.log;
-  const base = loadConfig(options.config, { epochs: options.epochs, backend: options.backend, out: options.out });
+  const base = loadConfig(options.config, { epochs: options.epochs, backend: options.backend, native: nativeOverride(options.native), out: options.out });
   if (!base.sweep || Object.values(base.sweep).every((v) => v === undefined)) {
     throw new UserError(`config error in ${options.config}: sweep: missing; an ablation needs e.g. sweep: { grid: [2, 4, 8, 16, random], p: [0.5, 0.6, 0.7, 0.8, 0.9] }`);
   }
@@ -67,6 +69,7 @@ export function registerAblateCommand(program: Command): void {
     .option('--out <dir>', 'experiment folder (default results/<name>)')
     .option('--epochs <n>', 'override training.epochs', positiveIntFlag('--epochs'))
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
+    .option('--no-native', NO_NATIVE_HELP)
     .option('--seeds <list>', 'run every cell once per seed, e.g. 0,1,2', seedListFlag)
     .action(async (opts: AblateOptions) => {
       await ablateCommand(opts);

@@ -1,4 +1,4 @@
-// gridmix eval --checkpoint DIR (--test | --imagenet-a | --localization [--cam-threshold T]) [--data ROOT]
+// gridmix eval --checkpoint DIR (--test | --imagenet-a | --localization [--cam-threshold T]) [--data ROOT] [--backend B] [--no-native]
 // Results go to DIR/eval-<kind>.json, where `gridmix report` finds them.
 import * as path from 'path';
 import { Command } from 'commander';
@@ -14,6 +14,7 @@ import type { CheckpointMeta } from '../train/run';
 import { runPaths } from '../train/run-files';
 import { loadTrainingData, shapeOf } from '../train/setup';
 import { UserError } from './errors';
+import { NO_NATIVE_HELP, nativeOverride } from './flags';
 
 export interface EvalOptions {
   checkpoint: string;
@@ -24,6 +25,8 @@ export interface EvalOptions {
   camThreshold?: number;
   data?: string;
   backend?: BackendChoice;
+  /** false with --no-native (commander makes it true otherwise; see nativeOverride); default: the run's config. */
+  native?: boolean;
   batchSize?: number;
   log?: (line: string) => void;
 }
@@ -47,7 +50,7 @@ export async function evalCommand(options: EvalOptions): Promise<Record<string, 
   }
   const runDir = resolveRunDir(options.checkpoint);
   const config = readRunConfig(runDir);
-  const backend = await selectBackend(options.backend ?? config.backend);
+  const backend = await selectBackend(options.backend ?? config.backend, { native: nativeOverride(options.native) ?? config.native });
   log(describeBackend(backend));
   const batchSize = options.batchSize ?? config.training.evalBatchSize;
   let result: Record<string, unknown>;
@@ -62,7 +65,7 @@ export async function evalCommand(options: EvalOptions): Promise<Record<string, 
   } else {
     result = await evalLocalization(runDir, config, options.data, batchSize, options.camThreshold ?? DEFAULT_CAM_THRESHOLD);
   }
-  const record = { ...result, run: runDir, backend: backend.name, evaluated: new Date().toISOString() };
+  const record = { ...result, run: runDir, backend: backend.id, native_kernels: backend.nativeKernels, evaluated: new Date().toISOString() };
   const file = path.join(runDir, `eval-${kind}.json`);
   writeJsonAtomic(file, record);
   const scores =
@@ -145,6 +148,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--cam-threshold <t>', `--localization: fraction of the CAM's maximum kept before boxing (default ${DEFAULT_CAM_THRESHOLD})`, Number)
     .option('--data <root>', 'where the evaluation data is (default: the usual places, see gridmix data list)')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default: the run\'s config)')
+    .option('--no-native', NO_NATIVE_HELP)
     .action(async (opts: EvalOptions) => {
       await evalCommand(opts);
     });

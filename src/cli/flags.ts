@@ -22,3 +22,15 @@ export function seedListFlag(value: string): number[] {
   }
   return seeds;
 }
+
+/** The help text of --no-native, the same on every verb that selects a backend. */
+export const NO_NATIVE_HELP = "plain wasm: don't use gridmix's native oneDNN kernels (overrides the config's native)";
+
+/**
+ * commander's `--no-native` sets opts.native to true when the flag is absent, which is
+ * indistinguishable from a config's default: only an explicit false may override the config
+ * (a config with native: false must stay false when the flag is not given).
+ */
+export function nativeOverride(native: boolean | undefined): false | undefined {
+  return native === false ? false : undefined;
+}

@@ -1,5 +1,5 @@
 // gridmix preview --method M [--grid N --p P --alpha A] --dataset D --count K --out DIR
-//                 [--seed S] [--split train|test] [--no-augment] [--root ROOT] [--backend B]
+//                 [--seed S] [--split train|test] [--no-augment] [--root ROOT] [--backend B] [--no-native]
 // Mixed samples of any method on any dataset as lossless PNGs plus preview.json (src/report/preview.ts).
 import * as path from 'path';
 import { Command } from 'commander';
@@ -11,6 +11,7 @@ import { createMixMethod, type MixMethodConfig } from '../mix/registry';
 import { drawPreviewSamples } from '../report/preview-samples';
 import { PREVIEW_JSON, writePreview, type PreviewManifest } from '../report/preview';
 import { UserError } from './errors';
+import { NO_NATIVE_HELP } from './flags';
 
 export interface PreviewOptions {
   method: string;
@@ -27,6 +28,8 @@ export interface PreviewOptions {
   augment?: boolean;
   root?: string;
   backend?: BackendChoice;
+  /** false with --no-native: plain wasm (no config here, so anything else means the default, on). */
+  native?: boolean;
   log?: (line: string) => void;
 }
 
@@ -84,7 +87,7 @@ export async function previewCommand(options: PreviewOptions): Promise<PreviewMa
   if (tooLarge.length > 0) {
     throw new UserError(`--grid: ${tooLarge.join(', ')} is larger than ${dataset.name}'s ${dataset.height} x ${dataset.width} images; use a grid <= ${side}`);
   }
-  const backend = await selectBackend(options.backend ?? 'auto');
+  const backend = await selectBackend(options.backend ?? 'auto', { native: options.native !== false });
   log(describeBackend(backend));
   const samples = drawPreviewSamples(dataset, method, { split, count: options.count, augment, seed });
   const manifest = writePreview(
@@ -99,7 +102,7 @@ export async function previewCommand(options: PreviewOptions): Promise<PreviewMa
       height: dataset.height,
       width: dataset.width,
       channels: dataset.channels,
-      backend: backend.name,
+      backend: backend.id, // as summary.json: 'wasm+onednn' when the native kernels are on
     },
     samples,
   );
@@ -136,6 +139,7 @@ export function registerPreviewCommand(program: Command): void {
     .option('--no-augment', 'no crop or flip: the PNG pixels are the source pixels, mixed')
     .option('--root <dir>', 'where the dataset is (default: the usual places, see gridmix data list)')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default auto)')
+    .option('--no-native', NO_NATIVE_HELP)
     .action(async (opts: PreviewOptions) => {
       await previewCommand(opts);
     });

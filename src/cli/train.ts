@@ -1,11 +1,11 @@
-// gridmix train --config FILE [--out DIR] [--epochs N] [--backend B] [--seed S] [--seeds LIST] [--resume] [--force] [--dry-run]
+// gridmix train --config FILE [--out DIR] [--epochs N] [--backend B] [--no-native] [--seed S] [--seeds LIST] [--resume] [--force] [--dry-run]
 import * as path from 'path';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load';
 import { experimentDir, type ExperimentConfig } from '../config/schema';
 import { runTraining } from '../train/run';
 import { printDryRun } from '../train/dry-run';
-import { positiveIntFlag, seedFlag, seedListFlag } from './flags';
+import { NO_NATIVE_HELP, nativeOverride, positiveIntFlag, seedFlag, seedListFlag } from './flags';
 import type { Summary } from '../train/run-files';
 
 export interface TrainOptions {
@@ -13,6 +13,8 @@ export interface TrainOptions {
   out?: string;
   epochs?: number;
   backend?: string;
+  /** false with --no-native (commander makes it true otherwise; see nativeOverride). */
+  native?: boolean;
   seed?: number;
   seeds?: number[];
   resume?: boolean;
@@ -26,7 +28,13 @@ export function runDirFor(config: ExperimentConfig): string {
 }
 
 export async function trainCommand(options: TrainOptions): Promise<Summary[]> {
-  const config = loadConfig(options.config, { epochs: options.epochs, seed: options.seed, backend: options.backend, out: options.out });
+  const config = loadConfig(options.config, {
+    epochs: options.epochs,
+    seed: options.seed,
+    backend: options.backend,
+    native: nativeOverride(options.native),
+    out: options.out,
+  });
   if (options.dryRun) {
     await printDryRun(config);
     return [];
@@ -48,6 +56,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--out <dir>', 'experiment folder (default results/<name>); runs go to <dir>/seed-<seed>')
     .option('--epochs <n>', 'override training.epochs', positiveIntFlag('--epochs'))
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
+    .option('--no-native', NO_NATIVE_HELP)
     .option('--seed <n>', 'override seed', seedFlag)
     .option('--seeds <list>', 'run once per seed, e.g. 0,1,2', seedListFlag)
     .option('--resume', 'continue from the last checkpoint')

@@ -66,6 +66,8 @@ export interface ConfigOverrides {
   epochs?: number;
   seed?: number;
   backend?: string;
+  /** false from --no-native; the verbs pass undefined without the flag, so the file's value stands. */
+  native?: boolean;
   out?: string;
 }
 
@@ -74,6 +76,7 @@ export function applyOverrides(raw: Raw, overrides: ConfigOverrides): Raw {
   if (overrides.epochs !== undefined) patch.training = { epochs: overrides.epochs };
   if (overrides.seed !== undefined) patch.seed = overrides.seed;
   if (overrides.backend !== undefined) patch.backend = overrides.backend;
+  if (overrides.native !== undefined) patch.native = overrides.native;
   if (overrides.out !== undefined) patch.output = overrides.out;
   return deepMerge(raw, patch);
 }

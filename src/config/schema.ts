@@ -102,6 +102,12 @@ export const experimentSchema = z.strictObject({
   /** Run the same config once per seed (the report shows mean ± std). */
   seeds: z.array(z.number().int().min(0)).min(1).optional(),
   backend: z.enum(BACKEND_CHOICES, { error: `expected one of: ${BACKEND_CHOICES.join(', ')}` }).default('auto'),
+  /**
+   * Use gridmix's native oneDNN kernels under the wasm backend where they were built; false forces
+   * plain wasm (to compare against it, or to rule the native kernels out). No effect on the other
+   * backends. `--no-native` on the command line sets it to false.
+   */
+  native: z.boolean({ error: 'expected true or false' }).default(true),
   dataset: datasetSchema,
   backbone: backboneSchema,
   method: methodSchema,

@@ -27,7 +27,10 @@ export interface Summary {
   gamma: number | null;
   epochs: number;
   seed: number;
+  /** BackendInfo.id: 'tensorflow', 'wasm', 'cpu', or 'wasm+onednn' when the native kernels were on. */
   backend: string;
+  /** The ops that ran on the native oneDNN kernels ([] when none), so a record says what computed it. */
+  native_kernels: string[];
   top1: number | null;
   top5: number | null;
   best_top1: number | null;

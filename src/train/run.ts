@@ -116,7 +116,7 @@ export async function runTraining(options: RunOptions): Promise<Summary> {
 async function train(options: RunOptions, log: (line: string) => void, stop: StopSignal): Promise<Summary> {
   const { config, runDir } = options;
   const paths = runPaths(runDir);
-  const backend = await selectBackend(config.backend);
+  const backend = await selectBackend(config.backend, { native: config.native });
   log(describeBackend(backend));
   checkWorkersBackend(config.training.workers, backend.name);
 
@@ -180,7 +180,8 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
       gamma: config.method.name === 'gridmix' ? config.method.gamma : null,
       epochs,
       seed: config.seed,
-      backend: backend.name,
+      backend: backend.id,
+      native_kernels: backend.nativeKernels,
       top1: last ? round2(last.test_top1) : null,
       top5: last ? round2(last.test_top5) : null,
       best_top1: top1s.length ? round2(Math.max(...top1s)) : null,
@@ -212,8 +213,11 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
   // training.workers > 1: replicas in worker threads train, starting from `model`'s state; `model`
   // gets their state back before each evaluation and checkpoint.
   const workers = config.training.workers;
-  const replicas = workers > 1 ? await ReplicaPool.start(replicaSpecOf(config, shapeOf(dataset), method.needsLocalHead, method.localLossWeight), workers, stateVariables) : undefined;
-  if (replicas) log(`data-parallel: ${workers} worker threads, one wasm replica each`);
+  // The workers use the native kernels exactly when this thread got them, so summary.json's backend
+  // is what every replica trained on.
+  const replicaSpec = replicaSpecOf(config, shapeOf(dataset), method.needsLocalHead, method.localLossWeight);
+  const replicas = workers > 1 ? await ReplicaPool.start(replicaSpec, workers, stateVariables, { native: backend.id === 'wasm+onednn' }) : undefined;
+  if (replicas) log(`data-parallel: ${workers} worker threads, one ${replicas.backend} replica each`);
   try {
     for (let epoch = epochsDone; epoch < epochs; epoch++) {
       let step = Math.ceil(loader.getState().position / config.training.batchSize); // > 0 when resumed mid-epoch

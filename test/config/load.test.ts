@@ -37,6 +37,7 @@ test('defaults are filled in and the paper defaults hold', () => {
   assert.equal(config.training.optimizer.lr, 0.05);
   assert.equal(config.training.optimizer.momentum, 0.9);
   assert.equal(config.backend, 'auto');
+  assert.equal(config.native, true, 'native kernels on unless turned off');
 });
 
 test('extends merges objects and the child wins; overrides win over both', () => {
@@ -70,12 +71,23 @@ test('bad configs give one line naming the key, the value and what is allowed', 
     ['trainng: { epochs: 2 }', /trainng: unknown key; did you mean "training"\?/],
     ['method: { gama: 0.1 }', /method\.gama: unknown key; did you mean "gamma"\?/],
     ['backend: gpu', /backend: got "gpu"; expected one of: auto, tensorflow, wasm, cpu/],
+    ['native: maybe', /native: got "maybe"; expected true or false/],
+    ['native: 1', /native: got 1; expected true or false/],
   ];
   for (const [patch, pattern] of cases) {
     const file = path.join(dir, 'bad.yaml');
     fs.writeFileSync(file, `extends: base.yaml\n${patch}\n`);
     expectUserError(() => loadConfig(file), pattern);
   }
+});
+
+test('native: --no-native (override false) turns it off; no override leaves the file\'s value', () => {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, 'base.yaml'), BASE);
+  fs.writeFileSync(path.join(dir, 'off.yaml'), 'extends: base.yaml\nnative: false\n');
+  assert.equal(loadConfig(path.join(dir, 'base.yaml'), { native: false }).native, false);
+  assert.equal(loadConfig(path.join(dir, 'off.yaml')).native, false);
+  assert.equal(loadConfig(path.join(dir, 'off.yaml'), { native: undefined }).native, false);
 });
 
 test('a missing required section is named', () => {

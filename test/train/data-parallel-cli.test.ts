@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { gridmix, killWhenExists, metricsWithoutTime, summaryNumbers, tempDir, writeConfig } from '../helpers/cli';
+import { defaultWasmId } from '../helpers/native';
 
 const TWO_WORKERS = `
 name: tiny
@@ -22,13 +23,13 @@ test('two workers: results layout, same numbers twice, kill -9 then --resume = u
   const [a, b, c] = ['a', 'b', 'c'].map((name) => path.join(dir, name));
   const first = gridmix(['train', '--config', config, '--out', a]);
   assert.equal(first.code, 0, first.stderr);
-  assert.match(first.stdout, /data-parallel: 2 worker threads/);
+  assert.match(first.stdout, new RegExp(`data-parallel: 2 worker threads, one ${defaultWasmId().replace('+', '\\+')} replica each`));
   for (const f of ['config.yaml', 'metrics.csv', 'summary.json', 'samples.png', 'checkpoint/last.ckpt']) {
     assert.ok(fs.existsSync(path.join(a, 'seed-3', f)), `${f} exists`);
   }
   const summary = JSON.parse(fs.readFileSync(path.join(a, 'seed-3', 'summary.json'), 'utf8'));
   assert.equal(summary.finished, true);
-  assert.equal(summary.backend, 'wasm');
+  assert.equal(summary.backend, defaultWasmId(), 'the workers use the native kernels when the main thread does');
   assert.equal(fs.readFileSync(path.join(a, 'seed-3', 'metrics.csv'), 'utf8').trim().split('\n').length, 4);
 
   assert.equal(gridmix(['train', '--config', config, '--out', b]).code, 0);
@@ -45,6 +46,18 @@ test('two workers: results layout, same numbers twice, kill -9 then --resume = u
   assert.match(resumed.stdout, /resuming .* at epoch 2/);
   assert.deepEqual(summaryNumbers(summaryFile), summaryNumbers(path.join(a, 'seed-3', 'summary.json')));
   assert.deepEqual(metricsWithoutTime(path.join(c, 'seed-3', 'metrics.csv')), metricsWithoutTime(path.join(a, 'seed-3', 'metrics.csv')));
+});
+
+test('two workers with --no-native: plain wasm replicas, recorded as wasm', () => {
+  const dir = tempDir('data-parallel-plain');
+  const config = writeConfig(dir, 'tiny.yaml', TWO_WORKERS);
+  const out = path.join(dir, 'out');
+  const r = gridmix(['train', '--config', config, '--out', out, '--epochs', '1', '--no-native']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /data-parallel: 2 worker threads, one wasm replica each/);
+  const summary = JSON.parse(fs.readFileSync(path.join(out, 'seed-3', 'summary.json'), 'utf8'));
+  assert.equal(summary.backend, 'wasm');
+  assert.deepEqual(summary.native_kernels, []);
 });
 
 test('training.workers: 2 on the cpu backend exits 1 with one line', () => {

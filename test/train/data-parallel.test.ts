@@ -21,7 +21,9 @@ import { mixAndSplit } from '../../src/train/data-parallel/data-parallel-step';
 import { Replica, type ReplicaSpec } from '../../src/train/data-parallel/replica';
 import { ReplicaPool } from '../../src/train/data-parallel/replica-pool';
 import { checkWorkersBackend } from '../../src/train/data-parallel/workers-backend';
+import { selectBackend } from '../../src/engine/backend';
 import { useBackend } from '../helpers/backend';
+import { nativeAddonMissing } from '../helpers/native';
 
 const SPEC: ReplicaSpec = {
   backbone: 'resnet20',
@@ -90,6 +92,7 @@ test('two workers: the averaged gradient is the share-weighted mean of per-shard
   await useBackend('wasm');
   const pool = await ReplicaPool.start(SPEC, 2);
   try {
+    assert.equal(pool.backend, 'wasm', 'plain wasm workers unless native is asked for');
     const shards = mixedShards(5, 2, 11); // odd: shards of 3 and 2 samples, weights 3/5 and 2/5
     assert.deepEqual(shards.map((s) => s.count), [3, 2]);
     const copies = shards.map(copyShard);
@@ -117,6 +120,34 @@ test('two workers: the averaged gradient is the share-weighted mean of per-shard
     local.dispose();
   } finally {
     await pool.dispose();
+  }
+});
+
+test('native: true: every worker runs wasm+onednn and the gradient matches the per-shard reference on native kernels', async (t) => {
+  const missing = nativeAddonMissing();
+  if (missing) {
+    t.skip(missing);
+    return;
+  }
+  // The reference on this thread uses the native kernels too (oneDNN's own thread count here, one
+  // thread in each worker: summation orders differ, hence a looser bound than plain wasm's 1e-5).
+  await selectBackend('wasm', { native: true });
+  const pool = await ReplicaPool.start(SPEC, 2, undefined, { native: true });
+  try {
+    assert.equal(pool.backend, 'wasm+onednn');
+    const shards = mixedShards(5, 2, 11);
+    const copies = shards.map(copyShard);
+    const gradients = await pool.computeGradients(shards);
+    const [g0, g1] = copies.map(referenceGradient);
+    const expected = g0.map((v, i) => (3 / 5) * v + (2 / 5) * g1[i]);
+    const error = relativeError(gradients.averaged.subarray(0, expected.length), expected);
+    assert.ok(error < 1e-4, `relative error ${error}`);
+    await pool.applyUpdate(gradients, 0.1);
+    const [a, b] = await pool.replicaStates();
+    assert.deepEqual(a, b, 'replicas identical after the step');
+  } finally {
+    await pool.dispose();
+    await selectBackend('wasm', { native: false }); // the other tests here compare plain wasm
   }
 });
 

@@ -4,7 +4,8 @@ import type { BatchShard } from './batch-shards';
 import type { ReplicaSpec, ShardGradients } from './replica';
 
 export type ReplicaRequest =
-  | { type: 'setup'; spec: ReplicaSpec; backend: string }
+  /** native: the worker uses gridmix's native oneDNN kernels (one oneDNN thread each), as the main thread does. */
+  | { type: 'setup'; spec: ReplicaSpec; backend: string; native: boolean }
   | { type: 'gradients'; shard: BatchShard }
   | { type: 'apply'; averaged: Float32Array; reached: boolean[]; lr: number }
   | { type: 'get-state' }
@@ -12,7 +13,8 @@ export type ReplicaRequest =
   | { type: 'count-tensors' };
 
 export type ReplicaReply =
-  | { type: 'ready'; stateNames: string[]; stateSize: number }
+  /** backend: the worker's BackendInfo.id; skipped: why a better one (e.g. the native kernels) was not taken. */
+  | { type: 'ready'; stateNames: string[]; stateSize: number; backend: string; skipped: string[] }
   | ({ type: 'gradients' } & ShardGradients)
   | { type: 'applied' }
   | { type: 'state'; values: Float32Array }

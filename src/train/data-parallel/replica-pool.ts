@@ -72,18 +72,33 @@ class ReplicaThread {
 }
 
 export class ReplicaPool {
-  private constructor(private readonly threads: ReplicaThread[], readonly stateNames: string[]) {}
+  private constructor(
+    private readonly threads: ReplicaThread[],
+    readonly stateNames: string[],
+    /** The workers' BackendInfo.id: 'wasm' or 'wasm+onednn'. */
+    readonly backend: string,
+  ) {}
 
   /**
    * Starts `count` workers and builds a replica of `spec` in each (the same initial weights: same
    * seed); with `initialState` (the main thread's variables, e.g. restored from a checkpoint), every
-   * replica starts from that state instead.
+   * replica starts from that state instead. `native`: the workers use the native oneDNN kernels
+   * (off by default: plain wasm, as a bare tf.setBackend('wasm') in the main thread gives).
    */
-  static async start(spec: ReplicaSpec, count: number, initialState?: readonly NamedVariable[], backend = 'wasm'): Promise<ReplicaPool> {
+  static async start(spec: ReplicaSpec, count: number, initialState?: readonly NamedVariable[], options: { backend?: string; native?: boolean } = {}): Promise<ReplicaPool> {
+    const backend = options.backend ?? 'wasm';
+    const native = options.native ?? false;
     const threads = Array.from({ length: count }, (_, i) => new ReplicaThread(i, new Worker(REPLICA_WORKER)));
     try {
-      const replies = await Promise.all(threads.map((t) => t.request({ type: 'setup', spec, backend }, 'ready')));
-      const pool = new ReplicaPool(threads, replies[0].stateNames);
+      const replies = await Promise.all(threads.map((t) => t.request({ type: 'setup', spec, backend, native }, 'ready')));
+      // The run records the main thread's backend; a worker that silently fell back to plain wasm
+      // would train on something else than the record says.
+      replies.forEach((reply, i) => {
+        if (native && reply.backend !== 'wasm+onednn') {
+          throw new Error(`data-parallel worker ${i}: the native kernels did not start (${reply.skipped.join('; ') || reply.backend}); native: false trains on plain wasm`);
+        }
+      });
+      const pool = new ReplicaPool(threads, replies[0].stateNames, replies[0].backend);
       if (initialState) await pool.pushState(initialState);
       return pool;
     } catch (err) {

@@ -1,6 +1,6 @@
-// The worker-thread side of the pool: one wasm backend, one Replica, a message loop. A failure
-// (out of memory, a bad shape) is sent back as an 'error' reply with its message, so it surfaces on
-// the main thread as an Error instead of a silent hang.
+// The worker-thread side of the pool: one wasm backend (with the native kernels when asked), one
+// Replica, a message loop. A failure (out of memory, a bad shape) is sent back as an 'error' reply
+// with its message, so it surfaces on the main thread as an Error instead of a silent hang.
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendChoice } from '../../engine/backend';
@@ -20,10 +20,22 @@ function ready(): Replica {
 async function handle(request: ReplicaRequest): Promise<[ReplicaReply, ArrayBuffer[]]> {
   switch (request.type) {
     case 'setup': {
-      await selectBackend(request.backend as BackendChoice);
+      // One oneDNN thread per worker: the workers are the parallelism (2 workers on 2 cores), and
+      // oneDNN's default of one thread per core in every worker would oversubscribe the cores. The
+      // addon keeps its primitive caches per thread, so each worker builds its own.
+      const backend = await selectBackend(request.backend as BackendChoice, request.native ? { native: true, nativeThreads: 1 } : { native: false });
       replica = new Replica(request.spec);
       const state = replica.stateVariables();
-      return [{ type: 'ready', stateNames: state.map((v) => v.name), stateSize: state.reduce((n, v) => n + v.variable.size, 0) }, []];
+      return [
+        {
+          type: 'ready',
+          stateNames: state.map((v) => v.name),
+          stateSize: state.reduce((n, v) => n + v.variable.size, 0),
+          backend: backend.id,
+          skipped: backend.skipped,
+        },
+        [],
+      ];
     }
     case 'gradients': {
       const result = ready().gradients(request.shard);
