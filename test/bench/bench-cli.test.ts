@@ -6,6 +6,7 @@ import { spawnSync } from 'child_process';
 import { countParameters } from '../../src/models/summary';
 import { TORCH_PYTHON, TORCH_SCRIPT } from '../../src/bench/torch-reference';
 import { gridmix } from '../helpers/cli';
+import { defaultWasmId } from '../helpers/native';
 
 const COMMON = ['backend', 'kind'];
 const FIELDS: Record<string, string[]> = {
@@ -17,7 +18,7 @@ const FIELDS: Record<string, string[]> = {
 
 describe('gridmix bench --quick --json', () => {
   it('prints one parseable JSON object per measurement line with the expected fields', () => {
-    const run = gridmix(['bench', '--quick', '--json', '--iterations', '1', '--batch-size', '4', '--only', 'mixing,steps', '--backend', 'wasm']);
+    const run = gridmix(['bench', '--quick', '--json', '--iterations', '1', '--batch-size', '4', '--only', 'mixing,steps', '--backend', 'wasm', '--no-native']);
     assert.equal(run.code, 0, run.stderr);
     const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     for (const record of records) {
@@ -27,6 +28,7 @@ describe('gridmix bench --quick --json', () => {
     }
     assert.equal(records[0].kind, 'environment');
     assert.equal(records[0].backend, 'wasm');
+    assert.ok(records.filter((r) => r.kind === 'train-step').every((r) => r.backend === 'wasm'), '--no-native reaches the child processes');
     const mixing = records.filter((r) => r.kind === 'mixing');
     assert.equal(mixing.length, 10, 'five methods at two sizes');
     assert.deepEqual([...new Set(mixing.map((r) => r.method))], ['baseline', 'mixup', 'cutmix', 'gridmix N=4', 'gridmix N=random']);
@@ -37,6 +39,16 @@ describe('gridmix bench --quick --json', () => {
     const resnet20WithHead = steps.find((r) => r.backbone === 'resnet20' && r.local_head)!;
     assert.equal(resnet20WithHead.parameters, countParameters('resnet20', { numClasses: 10, inputSize: 32, inChannels: 3, localHead: true }));
     assert.ok(records.some((r) => r.kind === 'skipped' && r.section === 'steps'), '--quick says what it skipped');
+  });
+
+  it('records wasm+onednn for the steps, also in its child processes, where the native kernels were built', () => {
+    const run = gridmix(['bench', '--quick', '--json', '--iterations', '1', '--batch-size', '4', '--only', 'steps', '--backend', 'wasm']);
+    assert.equal(run.code, 0, run.stderr);
+    const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.equal(records[0].backend, defaultWasmId());
+    const steps = records.filter((r) => r.kind === 'train-step');
+    assert.ok(steps.length > 0);
+    assert.ok(steps.every((r) => r.backend === defaultWasmId()), JSON.stringify(steps.map((r) => r.backend)));
   });
 
   it('rejects an unknown section with one line and exit code 1', () => {

@@ -6,7 +6,10 @@ import { REPO } from './cli';
 
 const BUILD_DIR = path.join(REPO, 'native', 'build');
 
-/** Why the native kernels cannot be tested here, or undefined when the addon was built. */
+/**
+ * Why the native kernels cannot be tested here, or undefined when the addon was built. Where they
+ * must have been built (CI sets GRIDMIX_REQUIRE_NATIVE=1), their absence is an error, not a skip.
+ */
 export function nativeAddonMissing(): string | undefined {
   if (fs.existsSync(path.join(BUILD_DIR, 'gridmix_native.node'))) return undefined;
   let status = 'the install step never ran';
@@ -15,7 +18,9 @@ export function nativeAddonMissing(): string | undefined {
   } catch {
     // no status.txt: keep the default reason
   }
-  return `native/build/gridmix_native.node is absent (${status}); run node scripts/build-native.js`;
+  const reason = `native/build/gridmix_native.node is absent (${status}); run node scripts/build-native.js`;
+  if (process.env.GRIDMIX_REQUIRE_NATIVE === '1') throw new Error(`GRIDMIX_REQUIRE_NATIVE=1: ${reason}`);
+  return reason;
 }
 
 /** summary.json's backend for a wasm run with `native` left on: what this machine can give. */
