@@ -1,0 +1,741 @@
+// The native oneDNN kernels (src/engine/native) that the engine's ops dispatch to on the wasm
+// backend: each op on the native path against the wasm-only path (the switch flipped in this
+// process), the cpu backend's tf ops and a float64 reference (./native-reference.ts); gradients
+// requested for some inputs only; tensor and wasm-heap bookkeeping; errors; and the availability
+// rule. A kernel spy checks every comparison really ran the path it names.
+//
+// Availability: without the addon (native/build/gridmix_native.node, built by
+// scripts/build-native.js where libdnnl-dev is present) each native test skips with the reason,
+// except under GRIDMIX_REQUIRE_NATIVE=1 (set by CI), where a missing addon fails them.
+//
+// State: the native kernels are off again after every test (other test files assume they are), and
+// the wasm backend is the current one.
+import { after, afterEach, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import * as ops from '../../src/engine/ops';
+import { disableNativeKernels, enableNativeKernels, nativeKernelsActive, type NativeEnable } from '../../src/engine/native';
+import { NATIVE_KERNEL_NAMES } from '../../src/engine/native/kernels';
+import { Rng } from '../../src/engine/rng';
+import { useBackend } from '../helpers/backend';
+import { batchNormReference, convOutputShape, convReference, relativeError, window1d, type ConvSpec } from './native-reference';
+
+// ---- tolerances ---------------------------------------------------------------------------------
+// Errors are max |a - b| / max |b| (relativeError). A float32 sum of K products of O(1) values has
+// a rounding error of about sqrt(K) * 2^-24 relative to its scale when the rounding errors are
+// random, and every accumulation order (oneDNN's blocking, XNNPACK's, tf cpu's loops) is one such
+// sum. The longest sums here are the 7x7x3 = 147-term forward of the stem case and the filter
+// gradients over B*Ho*Wo <= 84 outputs: sqrt(147) * 2^-24 = 7e-7. 1e-5 leaves >10x headroom over
+// that (the measured maxima, reported per test with t.diagnostic, are 0.5-5e-7) and is still far
+// below what any indexing mistake gives: one wrong, missing or extra term is ~1/sqrt(K) >= 8% of
+// the scale.
+const CONV_RTOL = 1e-5;
+// Batch norm, well-conditioned inputs (mean ~ 0, std ~ 1): per-channel sums of N <= 60 values, then
+// a few elementwise operations: the same argument as above gives ~5e-7; 1e-5 as for convolutions.
+const BN_RTOL = 1e-5;
+// Batch norm on mean 100, std 0.1 (a float32 activation far from 0): float32 values near 100 are
+// 7.6e-6 apart, 7.6e-5 of a standard deviation, so a mean off by an ulp or so (any float32 sum of
+// them) shifts every normalized value of its channel by ~7.6e-5: y = gamma * xhat + beta, |xhat| <=
+// ~3, is then off by ~2.5e-5 of its scale, and dgamma = sum(u * xhat) picks the shift up times
+// sum(u), ~1e-4 of its scale. Both paths have it (measured: y 4e-5, dgamma 1.2e-4 against float64).
+// 5e-4 is ~4x the worst; a one-pass variance E[x^2] - E[x]^2 in float32 (error ~ulp(1e4) = 1e-3 on
+// a variance of 1e-2) would be off by ~5% in y.
+const BN_HARD_RTOL = 5e-4;
+// The mean itself: a float32 mean of values near 100 is good to a few ulp relative to 100.
+const MEAN_HARD_RTOL = 1e-6;
+
+// ---- availability -------------------------------------------------------------------------------
+const REQUIRE_NATIVE = process.env.GRIDMIX_REQUIRE_NATIVE === '1';
+
+type Gate = { action: 'run'; label: string } | { action: 'skip' | 'fail'; reason: string };
+
+/** What a native test does, given what enableNativeKernels said and whether CI requires the kernels. */
+function nativeGate(enable: NativeEnable, requireNative: boolean): Gate {
+  if (enable.ok) return { action: 'run', label: enable.label };
+  if (requireNative) return { action: 'fail', reason: `GRIDMIX_REQUIRE_NATIVE=1 but ${enable.reason}` };
+  return { action: 'skip', reason: enable.reason };
+}
+
+let probed: NativeEnable | undefined;
+
+/** Loads and registers the kernels once (leaving them off), and remembers whether that worked. */
+function probeNative(): NativeEnable {
+  if (!probed) {
+    probed = enableNativeKernels();
+    disableNativeKernels();
+  }
+  return probed;
+}
+
+/** Counts calls of the native kernels registered on wasm (none are when the addon is missing). */
+class KernelSpy {
+  private counts = new Map<string, number>();
+  private restores: Array<() => void> = [];
+  /** Called as each native kernel starts, before its body. */
+  onCall: ((kernelName: string) => void) | undefined;
+
+  constructor() {
+    for (const name of Object.keys(NATIVE_KERNEL_NAMES)) {
+      const config = tf.getKernel(name, 'wasm') as { kernelFunc: tf.KernelFunc } | undefined;
+      if (!config) continue;
+      const original = config.kernelFunc;
+      config.kernelFunc = (params) => {
+        this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+        this.onCall?.(name);
+        return original(params);
+      };
+      this.restores.push(() => {
+        config.kernelFunc = original;
+      });
+    }
+  }
+
+  /** Calls per kernel since the last take(), and resets them. */
+  take(): Record<string, number> {
+    const calls = Object.fromEntries(this.counts);
+    this.counts.clear();
+    return calls;
+  }
+
+  restore(): void {
+    this.restores.forEach((undo) => undo());
+    this.restores = [];
+  }
+}
+
+/**
+ * Runs a native test: on the wasm backend with the kernels loaded (but off: the body turns them on),
+ * or skips / fails by the availability rule. The kernels are off and the spy gone afterwards.
+ */
+async function withNative(t: TestContext, body: (spy: KernelSpy) => void | Promise<void>): Promise<void> {
+  const gate = nativeGate(probeNative(), REQUIRE_NATIVE);
+  if (gate.action === 'fail') assert.fail(gate.reason);
+  if (gate.action === 'skip') {
+    t.skip(gate.reason);
+    return;
+  }
+  await useBackend('wasm');
+  const spy = new KernelSpy();
+  try {
+    await body(spy);
+  } finally {
+    spy.restore();
+    disableNativeKernels();
+    await useBackend('wasm');
+  }
+}
+
+interface BothPaths<T> {
+  native: T;
+  wasmOnly: T;
+  /** Native kernel calls during the native run. */
+  calls: Record<string, number>;
+}
+
+/** `run` with the native kernels on, then off; asserts which kernels each run used. */
+function onBothPaths<T>(spy: KernelSpy, run: () => T): BothPaths<T> {
+  assert.equal(enableNativeKernels().ok, true);
+  assert.equal(nativeKernelsActive(), true);
+  spy.take();
+  const native = run();
+  const calls = spy.take();
+  assert.ok(Object.keys(calls).length > 0, 'the native run called no native kernel');
+  disableNativeKernels();
+  assert.equal(nativeKernelsActive(), false);
+  const wasmOnly = run();
+  assert.deepEqual(spy.take(), {}, 'the wasm-only run called native kernels');
+  return { native, wasmOnly, calls };
+}
+
+afterEach(() => disableNativeKernels());
+after(async () => {
+  disableNativeKernels();
+  await useBackend('wasm');
+});
+
+// ---- helpers ------------------------------------------------------------------------------------
+function normals(rng: Rng, n: number, mean = 0, std = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => mean + std * rng.normal());
+}
+
+/** Asserts each named error is within `tol` and reports them all. */
+function checkErrors(t: TestContext, errors: Record<string, number>, tol: number | Record<string, number>): void {
+  const tolOf = (name: string) => (typeof tol === 'number' ? tol : tol[name]);
+  t.diagnostic(Object.entries(errors).map(([name, e]) => `${name} ${e.toExponential(2)}`).join('; '));
+  for (const [name, e] of Object.entries(errors)) {
+    assert.ok(e <= tolOf(name), `${name}: relative error ${e} exceeds ${tolOf(name)}`);
+  }
+}
+
+const heapBytes = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
+
+// ---- convolution --------------------------------------------------------------------------------
+type ConvData = { x: Float32Array; w: Float32Array; u: Float32Array };
+type ConvOut = { y: Float32Array; yShape: number[]; dx: Float32Array; dw: Float32Array };
+type ConvFn = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
+
+function convData(c: ConvSpec, seed: number): ConvData {
+  const rng = new Rng(seed);
+  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  return {
+    x: normals(rng, size([c.batch, c.h, c.w, c.cin])),
+    w: normals(rng, size([c.k, c.k, c.cin / c.groups, c.cout])),
+    u: normals(rng, size(convOutputShape(c))),
+  };
+}
+
+const engineConvFn = (c: ConvSpec): ConvFn => (x, w) => ops.conv2d(x, w, { strides: c.stride, pad: c.pad, groups: c.groups });
+
+/** tf's own convolution (cpu backend: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter); groups as split/concat. */
+const tfConvFn = (c: ConvSpec): ConvFn => (x, w) => {
+  const pad = typeof c.pad === 'number' ? ([[0, 0], [c.pad, c.pad], [c.pad, c.pad], [0, 0]] as tf.backend_util.ExplicitPadding) : c.pad;
+  if (c.groups === 1) return tf.conv2d(x, w, c.stride, pad);
+  const xs = tf.split(x, c.groups, 3) as tf.Tensor4D[];
+  const ws = tf.split(w, c.groups, 3) as tf.Tensor4D[];
+  return tf.concat(xs.map((xi, i) => tf.conv2d(xi, ws[i], c.stride, pad)), 3);
+};
+
+/** y = conv(x, w) and the gradients of sum(y * u) w.r.t. x and w, on the current backend. */
+function runConv(c: ConvSpec, data: ConvData, conv: ConvFn): ConvOut {
+  let out: ConvOut | undefined;
+  tf.tidy(() => {
+    const x = tf.tensor4d(data.x, [c.batch, c.h, c.w, c.cin]);
+    const w = tf.tensor4d(data.w, [c.k, c.k, c.cin / c.groups, c.cout]);
+    const u = tf.tensor4d(data.u, convOutputShape(c));
+    const y = conv(x, w);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), u)))([x, w]);
+    out = { y: y.dataSync() as Float32Array, yShape: y.shape, dx: dx.dataSync() as Float32Array, dw: dw.dataSync() as Float32Array };
+  });
+  return out!;
+}
+
+/** Input positions no window reads (they must get an exact 0 gradient), as flat NHWC indices. */
+function unreadInputIndices(c: ConvSpec): number[] {
+  const readAlong = (size: number) => {
+    const { out, before } = window1d(size, c.k, c.stride, c.pad);
+    const read = new Array<boolean>(size).fill(false);
+    for (let o = 0; o < out; o++) {
+      for (let i = 0; i < c.k; i++) {
+        const at = o * c.stride + i - before;
+        if (at >= 0 && at < size) read[at] = true;
+      }
+    }
+    return read;
+  };
+  const rows = readAlong(c.h);
+  const cols = readAlong(c.w);
+  const indices: number[] = [];
+  for (let b = 0; b < c.batch; b++) {
+    for (let r = 0; r < c.h; r++) {
+      for (let col = 0; col < c.w; col++) {
+        if (rows[r] && cols[col]) continue;
+        for (let ch = 0; ch < c.cin; ch++) indices.push(((b * c.h + r) * c.w + col) * c.cin + ch);
+      }
+    }
+  }
+  return indices;
+}
+
+interface ConvCase extends ConvSpec {
+  name: string;
+  /** The geometry leaves input rows/columns unread: their gradient must be exactly 0. */
+  unread?: boolean;
+}
+
+const conv = (name: string, s: Omit<ConvSpec, 'groups'> & { groups?: number; unread?: boolean }): ConvCase => ({ name, groups: 1, ...s });
+
+const CONV_CASES: ConvCase[] = [
+  conv('3x3 stride 1 pad 1, 5 -> 6 channels', { batch: 2, h: 7, w: 6, cin: 5, cout: 6, k: 3, stride: 1, pad: 1 }),
+  conv("3x3 stride 2 'same' on odd 11x9", { batch: 2, h: 11, w: 9, cin: 3, cout: 4, k: 3, stride: 2, pad: 'same' }),
+  conv("1x1 stride 2 'valid' on even 8x6 (every other row and column unread)", { batch: 2, h: 8, w: 6, cin: 4, cout: 6, k: 1, stride: 2, pad: 'valid', unread: true }),
+  conv("3x3 stride 2 'valid' on even 10x8 (last row and column unread)", { batch: 2, h: 10, w: 8, cin: 3, cout: 5, k: 3, stride: 2, pad: 'valid', unread: true }),
+  conv('7x7 stride 2 pad 3 (ResNet stem) on 13x12', { batch: 2, h: 13, w: 12, cin: 3, cout: 8, k: 7, stride: 2, pad: 3 }),
+  conv('1x1 stride 1 (pointwise), 6 -> 3', { batch: 2, h: 4, w: 5, cin: 6, cout: 3, k: 1, stride: 1, pad: 'valid' }),
+  conv('3x3 stride 1 pad 1, groups 2', { batch: 2, h: 6, w: 7, cin: 4, cout: 6, k: 3, stride: 1, pad: 1, groups: 2 }),
+  conv('3x3 stride 2 pad 1, groups 4', { batch: 2, h: 7, w: 7, cin: 8, cout: 8, k: 3, stride: 2, pad: 1, groups: 4 }),
+  conv('3x3 stride 2 pad 1, groups 2 of 8 channels (wasm-only: split form)', { batch: 1, h: 5, w: 6, cin: 16, cout: 8, k: 3, stride: 2, pad: 1, groups: 2 }),
+  conv("3x3 'same', depthwise (groups = channels = 6)", { batch: 2, h: 6, w: 6, cin: 6, cout: 6, k: 3, stride: 1, pad: 'same', groups: 6 }),
+  conv('3x3 stride 2 pad 1, depthwise with multiplier 2 (groups 5, 5 -> 10)', { batch: 2, h: 5, w: 6, cin: 5, cout: 10, k: 3, stride: 2, pad: 1, groups: 5 }),
+  conv('3x3 pad 1, batch 1, odd channels 7 -> 5', { batch: 1, h: 5, w: 5, cin: 7, cout: 5, k: 3, stride: 1, pad: 1 }),
+];
+
+CONV_CASES.forEach((c, i) => {
+  test(`conv2d ${c.name}: native = wasm-only = cpu = float64, forward and both gradients`, (t) => withNative(t, async (spy) => {
+    const data = convData(c, 1000 + i);
+    const ref = convReference(c, data.x, data.w, data.u);
+    const { native, wasmOnly, calls } = onBothPaths(spy, () => runConv(c, data, engineConvFn(c)));
+    // forward twice (once alone, once under tf.grads), each gradient once
+    assert.deepEqual(calls, { GridmixConv2D: 2, GridmixConv2DBackpropInput: 1, GridmixConv2DBackpropFilter: 1 });
+    await useBackend('cpu');
+    const cpu = runConv(c, data, tfConvFn(c));
+    await useBackend('wasm');
+    assert.deepEqual(native.yShape, convOutputShape(c));
+    assert.deepEqual(wasmOnly.yShape, convOutputShape(c));
+    assert.deepEqual(cpu.yShape, convOutputShape(c));
+    checkErrors(t, {
+      'native y/f64': relativeError(native.y, ref.y),
+      'native dx/f64': relativeError(native.dx, ref.dx),
+      'native dw/f64': relativeError(native.dw, ref.dw),
+      'native y/wasm-only': relativeError(native.y, wasmOnly.y),
+      'native dx/wasm-only': relativeError(native.dx, wasmOnly.dx),
+      'native dw/wasm-only': relativeError(native.dw, wasmOnly.dw),
+      'native y/cpu': relativeError(native.y, cpu.y),
+      'native dx/cpu': relativeError(native.dx, cpu.dx),
+      'native dw/cpu': relativeError(native.dw, cpu.dw),
+      'wasm-only y/f64': relativeError(wasmOnly.y, ref.y),
+      'wasm-only dx/f64': relativeError(wasmOnly.dx, ref.dx),
+      'wasm-only dw/f64': relativeError(wasmOnly.dw, ref.dw),
+    }, CONV_RTOL);
+    const unread = unreadInputIndices(c);
+    assert.equal(unread.length > 0, c.unread ?? false, `unread input positions: ${unread.length}`);
+    for (const k of unread) {
+      assert.ok(native.dx[k] === 0, `native dx[${k}] = ${native.dx[k]} at a position no window reads`);
+      assert.ok(wasmOnly.dx[k] === 0, `wasm-only dx[${k}] = ${wasmOnly.dx[k]} at a position no window reads`);
+    }
+  }));
+});
+
+test('conv2d gradient w.r.t. the filter only (or the input only) runs just that backward kernel and matches', (t) => withNative(t, (spy) => {
+  const c: ConvSpec = { batch: 2, h: 11, w: 9, cin: 3, cout: 4, k: 3, stride: 2, pad: 'same', groups: 1 };
+  const data = convData(c, 1100);
+  const ref = convReference(c, data.x, data.w, data.u);
+  const x = tf.tensor4d(data.x, [c.batch, c.h, c.w, c.cin]);
+  const w = tf.tensor4d(data.w, [c.k, c.k, c.cin, c.cout]);
+  const u = tf.tensor4d(data.u, convOutputShape(c));
+  try {
+    assert.equal(enableNativeKernels().ok, true);
+    const loss = (xs: tf.Tensor, ws: tf.Tensor) => tf.sum(tf.mul(engineConvFn(c)(xs as tf.Tensor4D, ws as tf.Tensor4D), u));
+    spy.take();
+    // Outside any tidy: the op must leave exactly the gradient asked for.
+    let before = tf.memory().numTensors;
+    const [dw] = tf.grads((ws: tf.Tensor) => loss(x, ws))([w]);
+    assert.equal(tf.memory().numTensors, before + 1, 'filter-only gradient leaked');
+    assert.deepEqual(spy.take(), { GridmixConv2D: 1, GridmixConv2DBackpropFilter: 1 });
+    before = tf.memory().numTensors;
+    const [dx] = tf.grads((xs: tf.Tensor) => loss(xs, w))([x]);
+    assert.equal(tf.memory().numTensors, before + 1, 'input-only gradient leaked');
+    assert.deepEqual(spy.take(), { GridmixConv2D: 1, GridmixConv2DBackpropInput: 1 });
+    checkErrors(t, {
+      'native dw (filter only)/f64': relativeError(dw.dataSync(), ref.dw),
+      'native dx (input only)/f64': relativeError(dx.dataSync(), ref.dx),
+    }, CONV_RTOL);
+    tf.dispose([dw, dx]);
+  } finally {
+    tf.dispose([x, w, u]);
+  }
+}));
+
+// ---- batch norm ---------------------------------------------------------------------------------
+const EPS = 1e-5;
+type BnData = { shape: [number, number, number, number]; x: Float32Array; gamma: Float32Array; beta: Float32Array; u: Float32Array };
+type BnOut = { y: Float32Array; mean: Float32Array; variance: Float32Array; dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array };
+
+function bnData(shape: [number, number, number, number], seed: number, mean: number, std: number): BnData {
+  const rng = new Rng(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const c = shape[3];
+  // Channels get their own offsets around `mean`, so a channel mix-up cannot go unnoticed.
+  const offsets = normals(rng, c, 0, std);
+  const x = Float32Array.from(normals(rng, n, 0, std), (v, i) => mean + offsets[i % c] + v);
+  return {
+    shape, x,
+    gamma: Float32Array.from({ length: c }, () => 0.5 + rng.uniform()),
+    beta: normals(rng, c),
+    u: normals(rng, n),
+  };
+}
+
+function runBatchNorm(d: BnData, epsilon: number): BnOut {
+  let out: BnOut | undefined;
+  tf.tidy(() => {
+    const c = d.shape[3];
+    const x = tf.tensor4d(d.x, d.shape);
+    const gamma = tf.tensor1d(d.gamma);
+    const beta = tf.tensor1d(d.beta);
+    const u = tf.tensor4d(d.u, d.shape);
+    const r = ops.batchNormTrain(x, gamma, beta, epsilon);
+    const [dx, dgamma, dbeta] = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(ops.batchNormTrain(a as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, epsilon).y, u)))([x, gamma, beta]);
+    assert.deepEqual([r.mean.shape, r.variance.shape], [[c], [c]]);
+    const read = (v: tf.Tensor) => v.dataSync() as Float32Array;
+    out = { y: read(r.y), mean: read(r.mean), variance: read(r.variance), dx: read(dx), dgamma: read(dgamma), dbeta: read(dbeta) };
+  });
+  return out!;
+}
+
+const BN_CASES: Array<{ name: string; shape: [number, number, number, number]; mean: number; std: number; hard?: boolean }> = [
+  { name: '2x4x5x3', shape: [2, 4, 5, 3], mean: 0, std: 1 },
+  { name: '3x5x4x7 (odd channel count)', shape: [3, 5, 4, 7], mean: 0.5, std: 2 },
+  { name: '1x3x3x5 (batch 1)', shape: [1, 3, 3, 5], mean: 0, std: 1 },
+  { name: '2x6x5x7 with mean 100, std 0.1', shape: [2, 6, 5, 7], mean: 100, std: 0.1, hard: true },
+];
+
+BN_CASES.forEach((bc, i) => {
+  test(`batchNormTrain ${bc.name}: native = float64 (y, mean, population variance) = wasm-only (gradients)`, (t) => withNative(t, (spy) => {
+    const d = bnData(bc.shape, 2000 + i, bc.mean, bc.std);
+    const ref = batchNormReference(d.x, bc.shape[3], d.gamma, d.beta, d.u, EPS);
+    const { native, wasmOnly, calls } = onBothPaths(spy, () => runBatchNorm(d, EPS));
+    assert.deepEqual(calls, { GridmixBatchNormTrain: 2, GridmixBatchNormGrad: 1 });
+    const tol = bc.hard ? BN_HARD_RTOL : BN_RTOL;
+    const errors: Record<string, number> = {};
+    const tols: Record<string, number> = {};
+    for (const key of ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'] as const) {
+      errors[`native ${key}/f64`] = relativeError(native[key], ref[key]);
+      errors[`wasm-only ${key}/f64`] = relativeError(wasmOnly[key], ref[key]);
+      errors[`native ${key}/wasm-only`] = relativeError(native[key], wasmOnly[key]);
+      tols[`native ${key}/f64`] = tol;
+      tols[`wasm-only ${key}/f64`] = tol;
+      tols[`native ${key}/wasm-only`] = 2 * tol; // each within tol of the exact answer
+    }
+    if (bc.hard) {
+      tols['native mean/f64'] = MEAN_HARD_RTOL;
+      tols['wasm-only mean/f64'] = MEAN_HARD_RTOL;
+      tols['native mean/wasm-only'] = 2 * MEAN_HARD_RTOL;
+    }
+    checkErrors(t, errors, tols);
+  }));
+});
+
+test('batchNormTrain gradient w.r.t. gamma only: matches and leaves only that gradient', (t) => withNative(t, () => {
+  const d = bnData([2, 3, 4, 7], 2100, 0, 1);
+  const ref = batchNormReference(d.x, 7, d.gamma, d.beta, d.u, EPS);
+  const [x, gamma, beta, u] = [tf.tensor4d(d.x, d.shape), tf.tensor1d(d.gamma), tf.tensor1d(d.beta), tf.tensor4d(d.u, d.shape)];
+  try {
+    assert.equal(enableNativeKernels().ok, true);
+    const before = tf.memory().numTensors;
+    const [dgamma] = tf.grads((g: tf.Tensor) => tf.sum(tf.mul(ops.batchNormTrain(x, g as tf.Tensor1D, beta, EPS).y, u)))([gamma]);
+    assert.equal(tf.memory().numTensors, before + 1, 'gamma-only gradient leaked');
+    checkErrors(t, { 'native dgamma (gamma only)/f64': relativeError(dgamma.dataSync(), ref.dgamma) }, BN_RTOL);
+    dgamma.dispose();
+  } finally {
+    tf.dispose([x, gamma, beta, u]);
+  }
+}));
+
+test(
+  'batchNormTrain with epsilon 1e-9 after 1e-7 (same shape) normalizes with 1e-9',
+  { todo: 'bug in native/gridmix_native.cc normFor(): the primitive cache key formats epsilon with std::to_string (6 decimals), so 1e-7 and 1e-9 share one primitive' },
+  (t) => withNative(t, () => {
+    // std 1e-4: variance 1e-8, where epsilon 1e-7 vs 1e-9 changes the scale by 3.3x.
+    const d = bnData([2, 3, 3, 2], 2200, 0, 1e-4);
+    assert.equal(enableNativeKernels().ok, true);
+    runBatchNorm(d, 1e-7);
+    const second = runBatchNorm(d, 1e-9);
+    const ref = batchNormReference(d.x, 2, d.gamma, d.beta, d.u, 1e-9);
+    checkErrors(t, { 'native y (epsilon 1e-9 after 1e-7)/f64': relativeError(second.y, ref.y) }, 1e-3);
+  }),
+);
+
+// ---- relu ---------------------------------------------------------------------------------------
+test('relu: forward and gradient exact, incl. zeros, -0 and denormals (gradient 0 at x <= 0, as tf)', (t) => withNative(t, async (spy) => {
+  const rng = new Rng(3000);
+  // 210 elements (not a multiple of any SIMD width), every 5th exactly 0, some -0 and denormals.
+  const special = [0, -0, 1e-40, -1e-40, 1.4e-45, -1.4e-45];
+  const x = Float32Array.from({ length: 210 }, (_, i) => (i % 5 === 0 ? special[(i / 5) % special.length] : rng.normal()));
+  const u = Float32Array.from({ length: 210 }, () => rng.normal());
+  const shape = [2, 3, 5, 7];
+  const run = (relu: (v: tf.Tensor) => tf.Tensor) => {
+    let out: { y: Float32Array; dx: Float32Array } | undefined;
+    tf.tidy(() => {
+      const xt = tf.tensor(x, shape);
+      const ut = tf.tensor(u, shape);
+      const [dx] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(relu(a), ut)))([xt]);
+      out = { y: relu(xt).dataSync() as Float32Array, dx: dx.dataSync() as Float32Array };
+    });
+    return out!;
+  };
+  const { native, wasmOnly, calls } = onBothPaths(spy, () => run((v) => ops.relu(v)));
+  assert.deepEqual(calls, { GridmixRelu: 2, GridmixReluGrad: 1 });
+  await useBackend('cpu');
+  const cpu = run((v) => tf.relu(v));
+  await useBackend('wasm');
+  // === treats -0 as 0: the sign of a zero is not part of the contract.
+  for (const [name, r] of Object.entries({ native, 'wasm-only': wasmOnly, cpu })) {
+    for (let i = 0; i < x.length; i++) {
+      const y = x[i] > 0 ? x[i] : 0;
+      const dx = x[i] > 0 ? u[i] : 0;
+      assert.ok(r.y[i] === y, `${name} relu(${x[i]}) = ${r.y[i]}, expected ${y}`);
+      assert.ok(r.dx[i] === dx, `${name} relu'(${x[i]}) * ${u[i]} = ${r.dx[i]}, expected ${dx}`);
+    }
+  }
+  t.diagnostic(`${x.filter((v) => v === 0).length} zeros, ${x.filter((v) => v !== 0 && Math.abs(v) < 1.2e-38).length} denormals checked exactly`);
+}));
+
+// ---- max pooling (also on native kernels) -------------------------------------------------------
+test('maxPool: native = wasm-only = cpu, forward and gradient, incl. negative windows and ties', (t) => withNative(t, async (spy) => {
+  const rng = new Rng(4000);
+  const cases: Array<{ name: string; shape: number[]; size: number; stride: number; pad: ops.Padding; value: () => number }> = [
+    { name: '3x3/2 pad 1', shape: [2, 7, 8, 3], size: 3, stride: 2, pad: 1, value: () => rng.normal() },
+    { name: '3x3/2 pad 1, all negative', shape: [2, 7, 6, 3], size: 3, stride: 2, pad: 1, value: () => -Math.abs(rng.normal()) },
+    { name: "2x2/2 'valid', ReLU-style ties at 0", shape: [2, 6, 7, 3], size: 2, stride: 2, pad: 'valid', value: () => Math.max(0, rng.normal()) },
+  ];
+  for (const c of cases) {
+    const x = Float32Array.from({ length: c.shape.reduce((a, b) => a * b, 1) }, c.value);
+    const run = (pool: (v: tf.Tensor4D) => tf.Tensor4D) => {
+      let out: { y: Float32Array; dx: Float32Array } | undefined;
+      tf.tidy(() => {
+        const xt = tf.tensor4d(x, c.shape as [number, number, number, number]);
+        const y = pool(xt);
+        const u = tf.tensor4d(normals(new Rng(4100), y.size), y.shape);
+        const [dx] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(pool(a as tf.Tensor4D), u)))([xt]);
+        out = { y: y.dataSync() as Float32Array, dx: dx.dataSync() as Float32Array };
+      });
+      return out!;
+    };
+    const { native, wasmOnly, calls } = onBothPaths(spy, () => run((v) => ops.maxPool(v, c.size, c.stride, c.pad)));
+    assert.deepEqual(calls, { GridmixMaxPool: 2, GridmixMaxPoolGrad: 1 }, c.name);
+    await useBackend('cpu');
+    // tf's numeric pad leaves padded cells out of the max, as -Infinity padding does.
+    const cpu = run((v) => tf.maxPool(v, c.size, c.stride, c.pad));
+    await useBackend('wasm');
+    // A maximum is copied, not computed: forward exact. An input cell that is the maximum of up to 4
+    // overlapping windows sums their dy in some order: a few ulp.
+    assert.deepEqual(native.y, cpu.y, `${c.name}: forward`);
+    assert.deepEqual(native.y, wasmOnly.y, `${c.name}: forward`);
+    checkErrors(t, {
+      [`${c.name} native dx/cpu`]: relativeError(native.dx, cpu.dx),
+      [`${c.name} native dx/wasm-only`]: relativeError(native.dx, wasmOnly.dx),
+    }, 1e-6);
+  }
+}));
+
+// ---- memory -------------------------------------------------------------------------------------
+function makeParams(rng: Rng): Record<string, tf.Variable> {
+  const v = (shape: number[]) => tf.variable(tf.tensor(normals(rng, shape.reduce((a, b) => a * b, 1), 0, 0.3), shape));
+  return {
+    stem: v([7, 7, 3, 6]),
+    gamma1: tf.variable(tf.ones([6])),
+    beta1: tf.variable(tf.zeros([6])),
+    grouped: v([3, 3, 3, 6]),
+    gamma2: tf.variable(tf.ones([6])),
+    beta2: tf.variable(tf.zeros([6])),
+    pointwise: v([1, 1, 6, 5]),
+  };
+}
+
+/** A small network over every native op: conv, batch norm, relu, max pool, grouped and strided 1x1 conv. */
+function network(x: tf.Tensor4D, p: Record<string, tf.Variable>): tf.Scalar {
+  let h = ops.conv2d(x, p.stem as tf.Tensor4D, { strides: 2, pad: 3 });
+  h = ops.relu(ops.batchNormTrain(h, p.gamma1 as tf.Tensor1D, p.beta1 as tf.Tensor1D, EPS).y);
+  h = ops.maxPool(h, 3, 2, 1);
+  h = ops.conv2d(h, p.grouped as tf.Tensor4D, { pad: 'same', groups: 2 });
+  h = ops.relu(ops.batchNormTrain(h, p.gamma2 as tf.Tensor1D, p.beta2 as tf.Tensor1D, EPS).y);
+  h = ops.conv2d(h, p.pointwise as tf.Tensor4D, { strides: 2, pad: 'valid' });
+  return tf.mean(tf.square(h));
+}
+
+/** Loss and every parameter's gradient (by its key in `params`), as plain arrays. */
+function trainingStep(x: tf.Tensor4D, params: Record<string, tf.Variable>): { loss: number; grads: Record<string, Float32Array> } {
+  let out: { loss: number; grads: Record<string, Float32Array> } | undefined;
+  tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(() => network(x, params));
+    const keyOf = new Map(Object.entries(params).map(([key, v]) => [v.name, key]));
+    out = { loss: value.dataSync()[0], grads: Object.fromEntries(Object.entries(grads).map(([name, g]) => [keyOf.get(name) ?? name, g.dataSync() as Float32Array])) };
+  });
+  return out!;
+}
+
+test('repeated native training steps inside tf.tidy keep tf.memory() flat', (t) => withNative(t, (spy) => {
+  const rng = new Rng(5000);
+  const x = tf.tensor4d(normals(rng, 2 * 17 * 15 * 3), [2, 17, 15, 3]);
+  const params = makeParams(rng);
+  try {
+    assert.equal(enableNativeKernels().ok, true);
+    spy.take();
+    const baseline = tf.memory();
+    let first: number | undefined;
+    for (let step = 0; step < 5; step++) {
+      const { loss, grads } = trainingStep(x, params);
+      assert.ok(Number.isFinite(loss));
+      first ??= loss;
+      assert.equal(loss, first, 'the same step must give the same loss');
+      assert.equal(Object.keys(grads).length, Object.keys(params).length);
+      const now = tf.memory();
+      assert.equal(now.numTensors, baseline.numTensors, `step ${step} leaked tensors`);
+      assert.equal(now.numBytes, baseline.numBytes, `step ${step} leaked bytes`);
+    }
+    const calls = spy.take();
+    for (const name of Object.keys(NATIVE_KERNEL_NAMES)) assert.ok((calls[name] ?? 0) >= 5, `${name} ran ${calls[name] ?? 0} times in 5 steps`);
+    tf.tidy(() => {
+      network(x, params);
+    });
+    assert.equal(tf.memory().numTensors, baseline.numTensors, 'a forward pass inside tidy leaked');
+    t.diagnostic(`${baseline.numTensors} tensors before and after 5 steps; native calls ${JSON.stringify(calls)}`);
+  } finally {
+    tf.dispose([x, ...Object.values(params)]);
+  }
+}));
+
+/** The parts of the wasm backend the growth test reaches into. */
+interface WasmInternals {
+  makeOutput: (...args: unknown[]) => tf.TensorInfo;
+  wasm: { HEAPU8: Uint8Array; _malloc(bytes: number): number; _free(pointer: number): void };
+}
+
+// Before the 300 MB test below: each forced growth enlarges the heap by >= 20% (emscripten's
+// policy), so this one grows it once per kernel, not per call, from a small heap.
+test('the heap growing inside each native kernel, after its output is made and before the addon call, is safe', (t) => withNative(t, (spy) => {
+  const backend = tf.backend() as unknown as WasmInternals;
+  const rng = new Rng(7000);
+  const x = tf.tensor4d(normals(rng, 2 * 17 * 15 * 3), [2, 17, 15, 3]);
+  const params = makeParams(rng);
+  const fillers: number[] = [];
+  const ownMakeOutput = Object.prototype.hasOwnProperty.call(backend, 'makeOutput');
+  const makeOutput = backend.makeOutput;
+  try {
+    assert.equal(enableNativeKernels().ok, true);
+    const expected = trainingStep(x, params);
+    // The first call of each native kernel, once it has made its first output, sees the heap grow:
+    // 8 MB blocks are taken (and kept to the end, so that the next kernel has to grow it again)
+    // until the heap's ArrayBuffer is replaced. A kernel that took the buffer before making its
+    // outputs would hand the addon a detached buffer.
+    const grownIn = new Set<string>();
+    let armed = false;
+    spy.onCall = (name) => {
+      armed = !grownIn.has(name);
+      grownIn.add(name);
+    };
+    backend.makeOutput = function (this: WasmInternals, ...args: unknown[]) {
+      const out = makeOutput.apply(this, args);
+      if (armed) {
+        armed = false;
+        const buffer = backend.wasm.HEAPU8.buffer;
+        while (backend.wasm.HEAPU8.buffer === buffer) {
+          const pointer = backend.wasm._malloc(8 << 20);
+          assert.ok(pointer !== 0, 'the wasm heap cannot grow any further');
+          fillers.push(pointer);
+        }
+      }
+      return out;
+    };
+    const heapBefore = heapBytes();
+    const grown = trainingStep(x, params);
+    assert.deepEqual([...grownIn].sort(), Object.keys(NATIVE_KERNEL_NAMES).sort(), 'every native kernel saw the heap grow');
+    assert.equal(grown.loss, expected.loss);
+    const errors: Record<string, number> = {};
+    for (const [name, g] of Object.entries(expected.grads)) errors[`d${name} with growth/without`] = relativeError(grown.grads[name], g);
+    checkErrors(t, errors, CONV_RTOL);
+    t.diagnostic(`heap grew in ${grownIn.size} kernels: ${heapBefore} -> ${heapBytes()} bytes`);
+  } finally {
+    if (ownMakeOutput) backend.makeOutput = makeOutput;
+    else delete (backend as Partial<WasmInternals>).makeOutput;
+    spy.onCall = undefined;
+    fillers.forEach((pointer) => backend.wasm._free(pointer));
+    tf.dispose([x, ...Object.values(params)]);
+  }
+}));
+
+test('a few hundred MB allocated between two native convolutions: the second still reads and writes the right memory', (t) => withNative(t, () => {
+  const c: ConvSpec = { batch: 2, h: 13, w: 12, cin: 3, cout: 8, k: 7, stride: 2, pad: 3, groups: 1 };
+  const data = convData(c, 6000);
+  const ref = convReference(c, data.x, data.w, data.u);
+  assert.equal(enableNativeKernels().ok, true);
+  const first = runConv(c, data, engineConvFn(c));
+  const heapBefore = heapBytes();
+  const big = tf.zeros([75_000_000]); // 300 MB on the wasm heap: it has to grow
+  try {
+    assert.ok(heapBytes() >= heapBefore + 250e6, `the heap did not grow (${heapBefore} -> ${heapBytes()})`);
+    const second = runConv(c, data, engineConvFn(c));
+    checkErrors(t, {
+      'y after growth/before': relativeError(second.y, first.y),
+      'dx after growth/before': relativeError(second.dx, first.dx),
+      'dw after growth/before': relativeError(second.dw, first.dw),
+      'y after growth/f64': relativeError(second.y, ref.y),
+      'dx after growth/f64': relativeError(second.dx, ref.dx),
+      'dw after growth/f64': relativeError(second.dw, ref.dw),
+    }, CONV_RTOL);
+    t.diagnostic(`heap ${heapBefore} -> ${heapBytes()} bytes`);
+  } finally {
+    big.dispose();
+  }
+}));
+
+// ---- errors -------------------------------------------------------------------------------------
+test('a non-float32 input to a native op is a clear Error, leaks nothing, and the kernels keep working', (t) => withNative(t, () => {
+  assert.equal(enableNativeKernels().ok, true);
+  const f32 = (shape: number[]) => tf.ones(shape);
+  const i32 = (shape: number[]) => tf.ones(shape, 'int32');
+  const calls: Array<[string, () => tf.Tensor | ops.BatchNormResult, RegExp]> = [
+    ['conv2d, int32 x', () => ops.conv2d(i32([1, 5, 5, 2]) as tf.Tensor4D, f32([3, 3, 2, 2]) as tf.Tensor4D, { pad: 1 }), /conv2d: input "x" must be float32, got int32/],
+    ['conv2d, int32 filter', () => ops.conv2d(f32([1, 5, 5, 2]) as tf.Tensor4D, i32([3, 3, 2, 2]) as tf.Tensor4D, { pad: 1 }), /conv2d: input "filter" must be float32, got int32/],
+    ['batchNormTrain, int32 x', () => ops.batchNormTrain(i32([1, 2, 2, 3]) as tf.Tensor4D, f32([3]) as tf.Tensor1D, f32([3]) as tf.Tensor1D, EPS), /batchNormTrain: input "x" must be float32, got int32/],
+    ['batchNormTrain, int32 gamma', () => ops.batchNormTrain(f32([1, 2, 2, 3]) as tf.Tensor4D, i32([3]) as tf.Tensor1D, f32([3]) as tf.Tensor1D, EPS), /batchNormTrain: input "gamma" must be float32, got int32/],
+    ['relu, int32', () => ops.relu(i32([7])), /relu: input "x" must be float32, got int32/],
+    ['maxPool, int32', () => ops.maxPool(i32([1, 4, 4, 2]) as tf.Tensor4D, 2, 2, 'valid'), /maxPool: input "x" must be float32, got int32/],
+  ];
+  for (const [name, call, message] of calls) {
+    const before = tf.memory().numTensors;
+    assert.throws(() => tf.tidy(() => {
+      call();
+    }), (err: unknown) => err instanceof Error && message.test(err.message), name);
+    assert.equal(tf.memory().numTensors, before, `${name}: leaked tensors`);
+  }
+  // The kernels still work after the errors.
+  const c: ConvSpec = { batch: 1, h: 5, w: 5, cin: 2, cout: 3, k: 3, stride: 1, pad: 1, groups: 1 };
+  const data = convData(c, 8000);
+  checkErrors(t, { 'conv y after errors/f64': relativeError(runConv(c, data, engineConvFn(c)).y, convReference(c, data.x, data.w, data.u).y) }, CONV_RTOL);
+}));
+
+// ---- availability and the switch ----------------------------------------------------------------
+test('the native kernels are available here (or skipped saying why; required under GRIDMIX_REQUIRE_NATIVE=1)', (t) =>
+  withNative(t, () => {
+    const label = (probeNative() as { label: string }).label;
+    assert.match(label, /^oneDNN \d+\.\d+/);
+    t.diagnostic(label);
+  }));
+
+test('availability rule: a missing addon skips with its reason, but fails under GRIDMIX_REQUIRE_NATIVE=1', () => {
+  const missing: NativeEnable = { ok: false, reason: 'native kernels not built' };
+  assert.deepEqual(nativeGate(missing, false), { action: 'skip', reason: 'native kernels not built' });
+  assert.deepEqual(nativeGate(missing, true), { action: 'fail', reason: 'GRIDMIX_REQUIRE_NATIVE=1 but native kernels not built' });
+  const present: NativeEnable = { ok: true, label: 'oneDNN 2.6.3 (2 threads)' };
+  assert.deepEqual(nativeGate(present, false), { action: 'run', label: 'oneDNN 2.6.3 (2 threads)' });
+  assert.deepEqual(nativeGate(present, true), { action: 'run', label: 'oneDNN 2.6.3 (2 threads)' });
+});
+
+// Needs no addon: with the kernels off (or never built) the ops take the wasm-only path.
+test('with the native kernels disabled, the ops run on the wasm-only path and match the cpu backend', async (t) => {
+  await useBackend('wasm');
+  probeNative(); // registers the native kernels if the addon exists, leaving them off
+  const spy = new KernelSpy();
+  try {
+    disableNativeKernels();
+    assert.equal(nativeKernelsActive(), false);
+    const c = CONV_CASES[1];
+    const data = convData(c, 9000);
+    spy.take();
+    const wasmOnly = runConv(c, data, engineConvFn(c));
+    const relu = tf.tidy(() => ops.relu(tf.tensor1d([-1, 0, 2])).dataSync());
+    assert.deepEqual(spy.take(), {}, 'native kernels ran while disabled');
+    assert.deepEqual(Array.from(relu), [0, 0, 2]);
+    await useBackend('cpu');
+    const cpu = runConv(c, data, tfConvFn(c));
+    await useBackend('wasm');
+    checkErrors(t, {
+      'wasm-only y/cpu': relativeError(wasmOnly.y, cpu.y),
+      'wasm-only dx/cpu': relativeError(wasmOnly.dx, cpu.dx),
+      'wasm-only dw/cpu': relativeError(wasmOnly.dw, cpu.dw),
+    }, CONV_RTOL);
+  } finally {
+    spy.restore();
+    disableNativeKernels();
+    await useBackend('wasm');
+  }
+});
+
+test('enabled on the cpu backend, the switch is inert: the ops run there on their own path', (t) => withNative(t, async () => {
+  assert.equal(enableNativeKernels().ok, true);
+  await useBackend('cpu');
+  assert.equal(nativeKernelsActive(), false);
+  const c = CONV_CASES[0];
+  const data = convData(c, 9100);
+  const ours = runConv(c, data, engineConvFn(c));
+  const ref = convReference(c, data.x, data.w, data.u);
+  await useBackend('wasm');
+  assert.equal(nativeKernelsActive(), true, 'back on wasm, the kernels are on again');
+  checkErrors(t, {
+    'cpu y/f64': relativeError(ours.y, ref.y),
+    'cpu dx/f64': relativeError(ours.dx, ref.dx),
+    'cpu dw/f64': relativeError(ours.dw, ref.dw),
+  }, CONV_RTOL);
+}));
