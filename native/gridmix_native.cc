@@ -329,7 +329,11 @@ memory::desc activation(const std::vector<int32_t> &d) { return memory::desc({d[
 memory::desc channels(const std::vector<int32_t> &d) { return memory::desc({d[3]}, dt::f32, tag::x); }
 
 NormPrimitives &normFor(const std::vector<int32_t> &dims, float epsilon) {
-  std::string key = keyOf("bn", dims) + "," + std::to_string(epsilon);
+  // The key holds epsilon's exact bits: std::to_string keeps 6 decimals, so 1e-7 and 1e-9 would
+  // share a primitive.
+  uint32_t epsilonBits;
+  std::memcpy(&epsilonBits, &epsilon, sizeof epsilonBits);
+  std::string key = keyOf("bn", dims) + "," + std::to_string(epsilonBits);
   auto found = normCache.find(key);
   if (found != normCache.end()) return *found->second;
   auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;

@@ -345,7 +345,7 @@ function bnData(shape: [number, number, number, number], seed: number, mean: num
   };
 }
 
-function runBatchNorm(d: BnData, epsilon: number): BnOut {
+function runBatchNorm(d: BnData, epsilon: number, relu = false): BnOut {
   let out: BnOut | undefined;
   tf.tidy(() => {
     const c = d.shape[3];
@@ -353,9 +353,9 @@ function runBatchNorm(d: BnData, epsilon: number): BnOut {
     const gamma = tf.tensor1d(d.gamma);
     const beta = tf.tensor1d(d.beta);
     const u = tf.tensor4d(d.u, d.shape);
-    const r = ops.batchNormTrain(x, gamma, beta, epsilon);
+    const r = ops.batchNormTrain(x, gamma, beta, epsilon, { relu });
     const [dx, dgamma, dbeta] = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-      tf.sum(tf.mul(ops.batchNormTrain(a as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, epsilon).y, u)))([x, gamma, beta]);
+      tf.sum(tf.mul(ops.batchNormTrain(a as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, epsilon, { relu }).y, u)))([x, gamma, beta]);
     assert.deepEqual([r.mean.shape, r.variance.shape], [[c], [c]]);
     const read = (v: tf.Tensor) => v.dataSync() as Float32Array;
     out = { y: read(r.y), mean: read(r.mean), variance: read(r.variance), dx: read(dx), dgamma: read(dgamma), dbeta: read(dbeta) };
@@ -396,6 +396,29 @@ BN_CASES.forEach((bc, i) => {
   }));
 });
 
+test('batchNormTrain with the ReLU fused: native = float64 relu(batch norm) = wasm-only, gradients through the ReLU', (t) => withNative(t, (spy) => {
+  const d = bnData([3, 5, 4, 7], 2300, 0.5, 2);
+  const c = d.shape[3];
+  // The ReLU passes the upstream gradient where the normalized value is > 0 and blocks it elsewhere:
+  // the float64 reference is the plain batch norm's with the upstream gradient masked that way.
+  const plain = batchNormReference(d.x, c, d.gamma, d.beta, d.u, EPS);
+  const masked = Float64Array.from(d.u, (v, i) => (plain.y[i] > 0 ? v : 0));
+  const ref = batchNormReference(d.x, c, d.gamma, d.beta, masked, EPS);
+  const refY = Float64Array.from(plain.y, (v) => Math.max(0, v));
+  assert.ok(masked.some((v) => v === 0) && masked.some((v) => v !== 0), 'the ReLU blocks some gradients and passes others');
+  const { native, wasmOnly, calls } = onBothPaths(spy, () => runBatchNorm(d, EPS, true));
+  assert.deepEqual(calls, { GridmixBatchNormTrain: 2, GridmixBatchNormGrad: 1 }, 'no separate ReLU kernels on the native path');
+  checkErrors(t, {
+    'native y/f64': relativeError(native.y, refY),
+    'wasm-only y/f64': relativeError(wasmOnly.y, refY),
+    'native dx/f64': relativeError(native.dx, ref.dx),
+    'wasm-only dx/f64': relativeError(wasmOnly.dx, ref.dx),
+    'native dgamma/f64': relativeError(native.dgamma, ref.dgamma),
+    'native dbeta/f64': relativeError(native.dbeta, ref.dbeta),
+    'wasm-only dgamma/f64': relativeError(wasmOnly.dgamma, ref.dgamma),
+  }, BN_RTOL);
+}));
+
 test('batchNormTrain gradient w.r.t. gamma only: matches and leaves only that gradient', (t) => withNative(t, () => {
   const d = bnData([2, 3, 4, 7], 2100, 0, 1);
   const ref = batchNormReference(d.x, 7, d.gamma, d.beta, d.u, EPS);
@@ -413,8 +436,7 @@ test('batchNormTrain gradient w.r.t. gamma only: matches and leaves only that gr
 }));
 
 test(
-  'batchNormTrain with epsilon 1e-9 after 1e-7 (same shape) normalizes with 1e-9',
-  { todo: 'bug in native/gridmix_native.cc normFor(): the primitive cache key formats epsilon with std::to_string (6 decimals), so 1e-7 and 1e-9 share one primitive' },
+  'batchNormTrain with epsilon 1e-9 after 1e-7 (same shape) normalizes with 1e-9 (the primitive cache keys on epsilon\'s exact bits)',
   (t) => withNative(t, () => {
     // std 1e-4: variance 1e-8, where epsilon 1e-7 vs 1e-9 changes the scale by 3.3x.
     const d = bnData([2, 3, 3, 2], 2200, 0, 1e-4);

@@ -37,7 +37,9 @@ export function loadNativeAddon(): AddonLoad {
   if (!fs.existsSync(file)) {
     let status = 'not built (run `npm install` or `node scripts/build-native.js`)';
     try {
-      status = fs.readFileSync(path.join(buildDir, 'status.txt'), 'utf8').trim();
+      const recorded = fs.readFileSync(path.join(buildDir, 'status.txt'), 'utf8').trim();
+      // A status of a build whose output has since gone says nothing about why it is missing.
+      if (recorded.startsWith('skipped')) status = recorded;
     } catch {
       // no status: the install step never ran
     }
