@@ -83,7 +83,9 @@ export interface MemoryRecord extends RecordBase {
   method: string;
   batch_size: number;
   steps: number;
+  /** Median resident set (after a full GC) over the loop's first half, from step 10 (src/bench/memory.ts). */
   rss_mb_at_step_10: number;
+  /** The same over the loop's last quarter. */
   rss_mb_at_end: number;
   growth_percent: number;
   tensors_at_step_10: number;

@@ -42,7 +42,7 @@ function sectionHeading(section: BenchSection, settings: BenchSettings): string[
         `${pad('backbone', 10)} ${pad('method', 19)} ${'batch'.padStart(5)} ${'images/s'.padStart(9)} ${'it/s@128'.padStart(9)} ${pad('projected', 20)} | ${'paper it/s'.padStart(10)} ${'paper projected'.padStart(16)}`,
       ];
     case 'memory':
-      return ['Resident memory over a training-step loop (rss at step 10 vs the last step; target: growth <= 5%)'];
+      return ['Resident memory over a training-step loop (rss after a full garbage collection every 10 steps: median of the first half vs the last quarter; target: growth <= 5%)'];
     case 'torch':
       return ['PyTorch reference (Debian python3-torch), same ResNet-20 + local head GridMix step, same batch'];
   }
@@ -86,7 +86,7 @@ export function formatRecord(r: BenchRecord): string[] {
       ];
     case 'memory':
       return [
-        `${r.backbone} ${r.method}, batch ${r.batch_size}, ${r.steps} steps: rss ${r.rss_mb_at_step_10.toFixed(0)} MB at step 10 -> ${r.rss_mb_at_end.toFixed(0)} MB at the end: ${r.growth_percent >= 0 ? '+' : ''}${r.growth_percent.toFixed(1)}% (target <= ${r.target_percent}%: ${r.within_target ? 'met' : 'NOT met'}); live tensors ${r.tensors_at_step_10} -> ${r.tensors_at_end}`,
+        `${r.backbone} ${r.method}, batch ${r.batch_size}, ${r.steps} steps: rss ${r.rss_mb_at_step_10.toFixed(0)} MB (first half) -> ${r.rss_mb_at_end.toFixed(0)} MB (last quarter): ${r.growth_percent >= 0 ? '+' : ''}${r.growth_percent.toFixed(1)}% (target <= ${r.target_percent}%: ${r.within_target ? 'met' : 'NOT met'}); live tensors ${r.tensors_at_step_10} -> ${r.tensors_at_end}`,
       ];
     case 'torch-reference':
       return [

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { batchCandidates, estimatedSeconds, largestBatchWithinBudget, secondsPerImage } from '../../src/bench/budget';
-import { growthPercent } from '../../src/bench/memory';
+import { baselineAndEnd, growthPercent } from '../../src/bench/memory';
 import { withStepShare } from '../../src/bench/mixing';
 import type { MixingRecord } from '../../src/bench/records';
 import { median, timeRuns } from '../../src/bench/statistics';
@@ -81,6 +81,16 @@ describe('memory growth and step share', () => {
   it('growth is the % change from the baseline step', () => {
     assert.equal(growthPercent(200, 210), 5);
     assert.equal(growthPercent(200, 190), -5);
+  });
+  it('readings that move around a level give no growth; a steady rise does', () => {
+    const steps = 200;
+    const at = (f: (k: number) => number) => Array.from({ length: 20 }, (_, i) => [10 + 10 * i, f(10 + 10 * i)] as [number, number]);
+    // +-10% around 240 (what a healthy run reads): first-half and last-quarter medians match.
+    const [flatBase, flatEnd] = baselineAndEnd(at((k) => 240 + (k % 20 === 0 ? 24 : -24)), steps);
+    assert.equal(growthPercent(flatBase, flatEnd), 0);
+    // 0.25 MB per step on 230 MB (a leak of 50 MB over the loop): well past the 5% target.
+    const [leakBase, leakEnd] = baselineAndEnd(at((k) => 230 + 0.25 * k), steps);
+    assert.ok(growthPercent(leakBase, leakEnd) > 10, `${leakBase} -> ${leakEnd}`);
   });
   it('the step share is set on the reference step\'s size only', () => {
     const record = (height: number): MixingRecord => ({
