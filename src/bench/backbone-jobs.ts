@@ -21,8 +21,30 @@ export const GRIDMIX_WITHOUT_HEAD_LABEL = 'gridmix N=4 wo. Eq.(4)';
 export type BackboneJob =
   /** Section 2: both step variants; `probeFirst` skips the backbone when a probe step says it exceeds the budget. */
   | { kind: 'steps'; backbone: string; inputSize: number; numClasses: number; probeFirst: boolean }
-  /** Section 3: MixUp, CutMix and GridMix on one Table 3 backbone. */
-  | { kind: 'table3'; backbone: string };
+  /** Section 3: MixUp, CutMix and GridMix on one Table 3 backbone, at a batch of at most `maxBatch`. */
+  | { kind: 'table3'; backbone: string; maxBatch?: number };
+
+/**
+ * A wasm instance addresses at most 4 GiB; past that its allocator aborts the instance for good
+ * (ResNet-101 on 32x32 needs ~130 MB of heap per image in a training step: batch 32 does not fit).
+ * The job then fails with this error, and the parent retries at a smaller batch in a new process.
+ */
+export class WasmHeapExhausted extends Error {
+  constructor(readonly batchSize: number) {
+    super(`the wasm heap ran out at batch ${batchSize} (a wasm instance addresses at most 4 GiB)`);
+  }
+
+  /** The batch named by this error's message (as the child process prints it), if it is one. */
+  static batchIn(message: string): number | undefined {
+    const match = /^the wasm heap ran out at batch (\d+) /.exec(message);
+    return match ? Number(match[1]) : undefined;
+  }
+}
+
+/** Emscripten's abort(), which is how the wasm allocator reports that the heap cannot grow. */
+function isWasmAbort(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('Aborted(');
+}
 
 export interface JobContext {
   settings: BenchSettings;
@@ -42,7 +64,16 @@ export function withRig<T>(args: StepRigArgs, use: (rig: StepRig) => T): T {
 
 export function runBackboneJob(job: BackboneJob, ctx: JobContext): void {
   if (job.kind === 'steps') measureStepVariants(job, ctx);
-  else measureTable3Row(job.backbone, ctx);
+  else measureTable3Row(job.backbone, job.maxBatch, ctx);
+}
+
+/** Runs `measure` at `batchSize`, naming an exhausted wasm heap as such. */
+function atBatch<T>(batchSize: number, measure: () => T): T {
+  try {
+    return measure();
+  } catch (err) {
+    throw isWasmAbort(err) ? new WasmHeapExhausted(batchSize) : err;
+  }
 }
 
 function measureStepVariants(job: Extract<BackboneJob, { kind: 'steps' }>, { settings, emit, progress }: JobContext): void {
@@ -68,26 +99,29 @@ function measureStepVariants(job: Extract<BackboneJob, { kind: 'steps' }>, { set
     }
     for (const [method, label] of [[GRIDMIX_WITH_HEAD, GRIDMIX_WITH_HEAD_LABEL], [GRIDMIX_WITHOUT_HEAD, GRIDMIX_WITHOUT_HEAD_LABEL]] as const) {
       progress(`steps: ${backbone} ${label}, batch ${batchSize}, ${warmup} warm-up + ${iterations} timed`);
-      emit(measureTrainStep(rig, { section: 'steps', label, method, batchSize, warmup, iterations }));
+      emit(atBatch(batchSize, () => measureTrainStep(rig, { section: 'steps', label, method, batchSize, warmup, iterations })));
     }
   });
 }
 
 /** One backbone's row of Table 3, at the largest batch whose probe-based estimate fits the budget. */
-function measureTable3Row(backbone: string, { settings, emit, progress }: JobContext): void {
+function measureTable3Row(backbone: string, maxBatch: number | undefined, { settings, emit, progress }: JobContext): void {
   const plan = { steps: 1 + settings.table3Iterations, budgetSeconds: settings.table3BudgetSeconds };
   const cells = table3Cells().filter((c) => c.backbone === backbone);
   withRig({ backbone, inputSize: TABLE3_INPUT_SIZE, numClasses: TABLE3_NUM_CLASSES }, (rig) => {
     progress(`table3: probing ${backbone} (one GridMix step at batch ${settings.probeBatch})`);
     const gridmixCell = cells.find((c) => c.variant === 'gridmix')!;
     const perImage = secondsPerImage(probeStepSeconds(rig, gridmixCell.method, settings.probeBatch), settings.probeBatch);
-    const fullBatch = Math.min(settings.batchSize, TABLE3_BATCH_SIZE);
+    const fullBatch = Math.min(settings.batchSize, TABLE3_BATCH_SIZE, maxBatch ?? Infinity);
     const batch = largestBatchWithinBudget(perImage, batchCandidates(fullBatch, 2), plan) ?? 2;
+    // The row is emitted whole: a retry at a smaller batch must not repeat cells measured before.
+    const row: BenchRecord[] = [];
     for (const cell of cells) {
       progress(`table3: ${backbone} ${VARIANT_TITLES[cell.variant]}, batch ${batch}, 1 warm-up + ${settings.table3Iterations} timed`);
-      const step = measureTrainStep(rig, { section: 'table3', method: cell.method, batchSize: batch, warmup: 1, iterations: settings.table3Iterations });
+      const step = atBatch(batch, () =>
+        measureTrainStep(rig, { section: 'table3', method: cell.method, batchSize: batch, warmup: 1, iterations: settings.table3Iterations }));
       const itPerSecond = itPerSecondAtBatch(step.images_per_second);
-      emit({
+      row.push({
         kind: 'table3',
         backend: step.backend,
         backbone,
@@ -102,5 +136,6 @@ function measureTable3Row(backbone: string, { settings, emit, progress }: JobCon
         paper_projected_seconds: projectedSeconds(cell.paperItPerSecond),
       });
     }
+    for (const record of row) emit(record);
   });
 }

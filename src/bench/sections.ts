@@ -64,7 +64,14 @@ export async function runStepSection(ctx: SectionContext): Promise<void> {
 /** The paper's Table 3 on this machine: it/s at batch 128 and the projected 200-epoch time, one backbone per process. */
 export async function runTable3Section(ctx: SectionContext): Promise<void> {
   for (const backbone of [...new Set(table3Cells().map((c) => c.backbone))]) {
-    await runJobInChild({ kind: 'table3', backbone }, ctx.backend, ctx);
+    // A batch that exhausts the wasm heap is retried at half the size, in a fresh process.
+    let maxBatch: number | undefined;
+    for (;;) {
+      const outcome = await runJobInChild({ kind: 'table3', backbone, maxBatch }, ctx.backend, ctx, { retryOnHeapExhausted: maxBatch === undefined || maxBatch > 2 });
+      if (outcome.heapExhaustedAt === undefined) break;
+      maxBatch = Math.max(2, Math.floor(outcome.heapExhaustedAt / 2));
+      ctx.progress(`table3: ${backbone} ran out of wasm heap at batch ${outcome.heapExhaustedAt}; again at batch <= ${maxBatch}`);
+    }
   }
 }
 
