@@ -1,7 +1,9 @@
 // Training-step throughput of resnet20 + GridMix (batch 128, 32x32x3, 10 classes) on the wasm
 // backend with 1 thread (today's trainStep) and with N data-parallel worker threads
 // (training.workers), beside the PyTorch CPU reference (2 threads) timed in the same run.
-//   node dist/scripts/bench-data-parallel.js [--workers 2] [--warmup 2] [--iterations 8] [--skip-torch]
+// With the native oneDNN kernels (the default where built) the workers run one oneDNN thread each
+// and the single-process line uses one per core; --no-native measures plain wasm.
+//   node dist/scripts/bench-data-parallel.js [--workers 2] [--warmup 2] [--iterations 8] [--skip-torch] [--no-native]
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { StepRig, BENCH_OPTIMIZER } from '../src/bench/step-rig';
@@ -30,6 +32,8 @@ interface Throughput {
   imagesPerCpuSecond: number;
 }
 
+let native = false;
+
 async function timeDataParallel(workers: number, warmup: number, iterations: number): Promise<Throughput> {
   const method = createMixMethod(METHOD);
   const spec: ReplicaSpec = {
@@ -39,7 +43,7 @@ async function timeDataParallel(workers: number, warmup: number, iterations: num
   const rng = new Rng(0);
   const x = tf.randomNormal([BATCH, SIZE, SIZE, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
   const labels = Int32Array.from({ length: BATCH }, () => rng.int(CLASSES));
-  const pool = await ReplicaPool.start(spec, workers);
+  const pool = await ReplicaPool.start(spec, workers, undefined, { native });
   const wall: number[] = [];
   const cpu: number[] = [];
   try {
@@ -68,7 +72,8 @@ async function main(): Promise<void> {
   const workers = option('workers', 2);
   const warmup = option('warmup', 2);
   const iterations = option('iterations', 8);
-  await selectBackend('wasm');
+  const backend = await selectBackend('wasm', { native: !process.argv.includes('--no-native') });
+  native = backend.id === 'wasm+onednn';
   console.log(`resnet20 + GridMix, batch ${BATCH}, ${SIZE}x${SIZE}x3; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)}; median of ${iterations} steps`);
 
   const rig = new StepRig({ backbone: 'resnet20', inputSize: SIZE, numClasses: CLASSES });
@@ -76,14 +81,14 @@ async function main(): Promise<void> {
   const times = timeRuns(step, warmup, iterations);
   const single: Throughput = { imagesPerSecond: BATCH / times.wallSeconds, imagesPerCpuSecond: BATCH / times.cpuSeconds };
   rig.dispose();
-  console.log(line('wasm, 1 thread (trainStep)', single));
+  console.log(line(`${backend.id}, 1 process (trainStep)`, single));
 
   const parallel = await timeDataParallel(workers, warmup, iterations);
   const speedup = parallel.imagesPerSecond / single.imagesPerSecond;
   // CPU time per image against 1 thread: what splitting costs, whatever else the machine is running
   // (images/s needs idle cores: with another job holding one, 2 workers cannot beat 1 thread).
   const cpuCost = single.imagesPerCpuSecond / parallel.imagesPerCpuSecond;
-  console.log(line(`wasm, ${workers} data-parallel workers`, parallel, `  (${speedup.toFixed(2)}x 1 thread; CPU per image ${cpuCost.toFixed(2)}x)`));
+  console.log(line(`${backend.id}, ${workers} data-parallel workers`, parallel, `  (${speedup.toFixed(2)}x 1 process; CPU per image ${cpuCost.toFixed(2)}x)`));
 
   if (process.argv.includes('--skip-torch')) return;
   const torch = runTorchReference({ batchSize: BATCH, numClasses: CLASSES, grid: METHOD.grid, localHead: true, warmup, iterations, threads: 2 });
@@ -94,7 +99,7 @@ async function main(): Promise<void> {
   const reference: Throughput = { imagesPerSecond: torch.images_per_second, imagesPerCpuSecond: BATCH / (torch.cpu_ms_per_step / 1000) };
   console.log(line('PyTorch CPU, 2 threads', reference));
   const ratio = (ours: Throughput) => (ours.imagesPerSecond / reference.imagesPerSecond).toFixed(2);
-  console.log(`images/s ratio to PyTorch: 1 thread ${ratio(single)}x, ${workers} workers ${ratio(parallel)}x`);
+  console.log(`images/s ratio to PyTorch: 1 process ${ratio(single)}x, ${workers} workers ${ratio(parallel)}x`);
 }
 
 main().catch((err: unknown) => {
