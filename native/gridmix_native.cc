@@ -148,6 +148,31 @@ std::string keyOf(const char *name, const std::vector<int32_t> &dims) {
   return key;
 }
 
+// Primitives are built once per geometry (and per thread): `make` runs on the first call with a key.
+template <typename T, typename Key, typename Make>
+T &cached(std::map<Key, std::unique_ptr<T>> &cache, const Key &key, Make make) {
+  auto &slot = cache[key];
+  if (!slot) slot = make();
+  return *slot;
+}
+
+// A forward primitive and its backward, which oneDNN builds with the forward's descriptor as a hint.
+template <typename Forward, typename Backward>
+struct PrimitivePair {
+  typename Forward::primitive_desc forwardPd;
+  Forward forward;
+  typename Backward::primitive_desc backwardPd;
+  Backward backward;
+  PrimitivePair(const typename Forward::desc &forwardDesc, const typename Backward::desc &backwardDesc)
+      : forwardPd(forwardDesc, userScratchpad(), cpuEngine()),
+        forward(forwardPd),
+        backwardPd(backwardDesc, userScratchpad(), cpuEngine(), forwardPd),
+        backward(backwardPd) {}
+};
+
+// An NHWC activation of logical size B x C x H x W.
+memory::desc nhwc(memory::dim b, memory::dim c, memory::dim h, memory::dim w) { return memory::desc({b, c, h, w}, dt::f32, tag::nhwc); }
+
 // Runs `body`, turning a oneDNN or C++ exception into a JS error.
 template <typename Body>
 napi_value guarded(napi_env env, const char *name, Body body) {
@@ -172,8 +197,8 @@ struct ConvGeometry {
   explicit ConvGeometry(const std::vector<int32_t> &d)
       : b(d[0]), h(d[1]), w(d[2]), cin(d[3]), ho(d[4]), wo(d[5]), cout(d[6]), kh(d[7]), kw(d[8]), groups(d[9]),
         sh(d[10]), sw(d[11]), pt(d[12]), pl(d[13]), pb(d[14]), pr(d[15]), dh(d[16]), dw(d[17]) {}
-  memory::desc src() const { return memory::desc({b, cin, h, w}, dt::f32, tag::nhwc); }
-  memory::desc dst() const { return memory::desc({b, cout, ho, wo}, dt::f32, tag::nhwc); }
+  memory::desc src() const { return nhwc(b, cin, h, w); }
+  memory::desc dst() const { return nhwc(b, cout, ho, wo); }
   // The filter as tfjs stores it, [kh, kw, Cin / groups, Cout], described through strides.
   memory::desc userWeights() const {
     memory::dim icg = cin / groups, ocg = cout / groups;
@@ -210,19 +235,16 @@ struct ConvPrimitives {
 thread_local std::map<std::string, std::unique_ptr<ConvPrimitives>> convCache;
 
 ConvPrimitives &convFor(const std::vector<int32_t> &dims) {
-  std::string key = keyOf("conv", dims);
-  auto found = convCache.find(key);
-  if (found != convCache.end()) return *found->second;
-  ConvGeometry g(dims);
-  auto prims = std::make_unique<ConvPrimitives>();
-  dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, g.src(),
-                                       g.anyWeights(), g.dst(), g.strides(), g.dilation(), g.padBefore(), g.padAfter());
-  prims->forwardPd = dnnl::convolution_forward::primitive_desc(desc, userScratchpad(), cpuEngine());
-  prims->forward = dnnl::convolution_forward(prims->forwardPd);
-  if (prims->forwardPd.weights_desc() != g.userWeights()) prims->forwardWeights = memory(prims->forwardPd.weights_desc(), cpuEngine());
-  auto &slot = convCache[key];
-  slot = std::move(prims);
-  return *slot;
+  return cached(convCache, keyOf("conv", dims), [&] {
+    ConvGeometry g(dims);
+    auto prims = std::make_unique<ConvPrimitives>();
+    dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, g.src(),
+                                         g.anyWeights(), g.dst(), g.strides(), g.dilation(), g.padBefore(), g.padAfter());
+    prims->forwardPd = dnnl::convolution_forward::primitive_desc(desc, userScratchpad(), cpuEngine());
+    prims->forward = dnnl::convolution_forward(prims->forwardPd);
+    if (prims->forwardPd.weights_desc() != g.userWeights()) prims->forwardWeights = memory(prims->forwardPd.weights_desc(), cpuEngine());
+    return prims;
+  });
 }
 
 void ensureBackwardData(ConvPrimitives &p, const ConvGeometry &g) {
@@ -316,16 +338,11 @@ napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
 
 // dims: B, H, W, C, relu (1: a ReLU fused after the affine, with a workspace recording where it
 // passed; the backward pass then takes the gradient of the ReLU's output). scalar: epsilon.
-struct NormPrimitives {
-  dnnl::batch_normalization_forward::primitive_desc forwardPd;
-  dnnl::batch_normalization_forward forward;
-  std::unique_ptr<dnnl::batch_normalization_backward::primitive_desc> backwardPd;
-  dnnl::batch_normalization_backward backward;
-};
+using NormPrimitives = PrimitivePair<dnnl::batch_normalization_forward, dnnl::batch_normalization_backward>;
 
 thread_local std::map<std::string, std::unique_ptr<NormPrimitives>> normCache;
 
-memory::desc activation(const std::vector<int32_t> &d) { return memory::desc({d[0], d[3], d[1], d[2]}, dt::f32, tag::nhwc); }
+memory::desc activation(const std::vector<int32_t> &d) { return nhwc(d[0], d[3], d[1], d[2]); }
 memory::desc channels(const std::vector<int32_t> &d) { return memory::desc({d[3]}, dt::f32, tag::x); }
 
 NormPrimitives &normFor(const std::vector<int32_t> &dims, float epsilon) {
@@ -333,22 +350,13 @@ NormPrimitives &normFor(const std::vector<int32_t> &dims, float epsilon) {
   // share a primitive.
   uint32_t epsilonBits;
   std::memcpy(&epsilonBits, &epsilon, sizeof epsilonBits);
-  std::string key = keyOf("bn", dims) + "," + std::to_string(epsilonBits);
-  auto found = normCache.find(key);
-  if (found != normCache.end()) return *found->second;
-  auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
-  if (dims[4]) flags = flags | dnnl::normalization_flags::fuse_norm_relu;
-  auto prims = std::make_unique<NormPrimitives>();
-  dnnl::batch_normalization_forward::desc desc(dnnl::prop_kind::forward_training, activation(dims), epsilon, flags);
-  prims->forwardPd = dnnl::batch_normalization_forward::primitive_desc(desc, userScratchpad(), cpuEngine());
-  prims->forward = dnnl::batch_normalization_forward(prims->forwardPd);
-  dnnl::batch_normalization_backward::desc backDesc(dnnl::prop_kind::backward, activation(dims), activation(dims), epsilon, flags);
-  prims->backwardPd =
-      std::make_unique<dnnl::batch_normalization_backward::primitive_desc>(backDesc, userScratchpad(), cpuEngine(), prims->forwardPd);
-  prims->backward = dnnl::batch_normalization_backward(*prims->backwardPd);
-  auto &slot = normCache[key];
-  slot = std::move(prims);
-  return *slot;
+  return cached(normCache, keyOf("bn", dims) + "," + std::to_string(epsilonBits), [&] {
+    auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+    if (dims[4]) flags = flags | dnnl::normalization_flags::fuse_norm_relu;
+    return std::make_unique<NormPrimitives>(
+        dnnl::batch_normalization_forward::desc(dnnl::prop_kind::forward_training, activation(dims), epsilon, flags),
+        dnnl::batch_normalization_backward::desc(dnnl::prop_kind::backward, activation(dims), activation(dims), epsilon, flags));
+  });
 }
 
 // offsets: x, gamma, beta, y, mean, variance (population variance, as used to normalize), workspace
@@ -404,7 +412,7 @@ napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
                                              {DNNL_ARG_DIFF_SRC, memory(activation(d), engine, dx)},
                                              {DNNL_ARG_DIFF_SCALE, memory(channels(d), engine, dgamma)},
                                              {DNNL_ARG_DIFF_SHIFT, memory(channels(d), engine, dbeta)},
-                                             {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.backwardPd->scratchpad_desc())}};
+                                             {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.backwardPd.scratchpad_desc())}};
     if (d[4]) execArgs.insert({DNNL_ARG_WORKSPACE, memory(wsDesc, engine, ws)});
     p.backward.execute(cpuStream(), execArgs);
     cpuStream().wait();
@@ -425,30 +433,18 @@ napi_value BatchNormWorkspaceBytes(napi_env env, napi_callback_info info) {
 // ---- ReLU ---------------------------------------------------------------------------------------
 
 // dims: element count
-struct ReluPrimitives {
-  dnnl::eltwise_forward::primitive_desc forwardPd;
-  dnnl::eltwise_forward forward;
-  std::unique_ptr<dnnl::eltwise_backward::primitive_desc> backwardPd;
-  dnnl::eltwise_backward backward;
-};
+using ReluPrimitives = PrimitivePair<dnnl::eltwise_forward, dnnl::eltwise_backward>;
 
 thread_local std::map<int32_t, std::unique_ptr<ReluPrimitives>> reluCache;
 
 memory::desc flat(int32_t n) { return memory::desc({n}, dt::f32, tag::a); }
 
 ReluPrimitives &reluFor(int32_t n) {
-  auto found = reluCache.find(n);
-  if (found != reluCache.end()) return *found->second;
-  auto prims = std::make_unique<ReluPrimitives>();
-  dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_training, dnnl::algorithm::eltwise_relu, flat(n), 0.f, 0.f);
-  prims->forwardPd = dnnl::eltwise_forward::primitive_desc(desc, userScratchpad(), cpuEngine());
-  prims->forward = dnnl::eltwise_forward(prims->forwardPd);
-  dnnl::eltwise_backward::desc backDesc(dnnl::algorithm::eltwise_relu, flat(n), flat(n), 0.f, 0.f);
-  prims->backwardPd = std::make_unique<dnnl::eltwise_backward::primitive_desc>(backDesc, userScratchpad(), cpuEngine(), prims->forwardPd);
-  prims->backward = dnnl::eltwise_backward(*prims->backwardPd);
-  auto &slot = reluCache[n];
-  slot = std::move(prims);
-  return *slot;
+  return cached(reluCache, n, [&] {
+    return std::make_unique<ReluPrimitives>(
+        dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::eltwise_relu, flat(n), 0.f, 0.f),
+        dnnl::eltwise_backward::desc(dnnl::algorithm::eltwise_relu, flat(n), flat(n), 0.f, 0.f));
+  });
 }
 
 // offsets: x, y
@@ -481,7 +477,7 @@ napi_value ReluGrad(napi_env env, napi_callback_info info) {
     p.backward.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, memory(flat(n), engine, dy)},
                                      {DNNL_ARG_SRC, memory(flat(n), engine, x)},
                                      {DNNL_ARG_DIFF_SRC, memory(flat(n), engine, dx)},
-                                     {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.backwardPd->scratchpad_desc())}});
+                                     {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.backwardPd.scratchpad_desc())}});
     cpuStream().wait();
   });
 }
@@ -491,35 +487,21 @@ napi_value ReluGrad(napi_env env, napi_callback_info info) {
 // dims: B, H, W, C, Ho, Wo, kh, kw, strideH, strideW, padTop, padLeft, padBottom, padRight. Padding
 // never wins (oneDNN leaves it out of the window), as with tfjs's -Infinity padding. The forward
 // pass writes a workspace (where each maximum was) that the backward pass reads.
-struct PoolPrimitives {
-  dnnl::pooling_forward::primitive_desc forwardPd;
-  dnnl::pooling_forward forward;
-  std::unique_ptr<dnnl::pooling_backward::primitive_desc> backwardPd;
-  dnnl::pooling_backward backward;
-};
+using PoolPrimitives = PrimitivePair<dnnl::pooling_forward, dnnl::pooling_backward>;
 
 thread_local std::map<std::string, std::unique_ptr<PoolPrimitives>> poolCache;
 
-memory::desc poolSrc(const std::vector<int32_t> &d) { return memory::desc({d[0], d[3], d[1], d[2]}, dt::f32, tag::nhwc); }
-memory::desc poolDst(const std::vector<int32_t> &d) { return memory::desc({d[0], d[3], d[4], d[5]}, dt::f32, tag::nhwc); }
+memory::desc poolSrc(const std::vector<int32_t> &d) { return nhwc(d[0], d[3], d[1], d[2]); }
+memory::desc poolDst(const std::vector<int32_t> &d) { return nhwc(d[0], d[3], d[4], d[5]); }
 
 PoolPrimitives &poolFor(const std::vector<int32_t> &d) {
-  std::string key = keyOf("maxpool", d);
-  auto found = poolCache.find(key);
-  if (found != poolCache.end()) return *found->second;
-  auto prims = std::make_unique<PoolPrimitives>();
-  memory::dims strides{d[8], d[9]}, kernel{d[6], d[7]}, padL{d[10], d[11]}, padR{d[12], d[13]};
-  dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_training, dnnl::algorithm::pooling_max, poolSrc(d), poolDst(d), strides,
-                                   kernel, padL, padR);
-  prims->forwardPd = dnnl::pooling_forward::primitive_desc(desc, userScratchpad(), cpuEngine());
-  prims->forward = dnnl::pooling_forward(prims->forwardPd);
-  dnnl::pooling_backward::desc backDesc(dnnl::algorithm::pooling_max, poolSrc(d), poolDst(d), strides, kernel, padL, padR);
-  prims->backwardPd =
-      std::make_unique<dnnl::pooling_backward::primitive_desc>(backDesc, userScratchpad(), cpuEngine(), prims->forwardPd);
-  prims->backward = dnnl::pooling_backward(*prims->backwardPd);
-  auto &slot = poolCache[key];
-  slot = std::move(prims);
-  return *slot;
+  return cached(poolCache, keyOf("maxpool", d), [&] {
+    memory::dims strides{d[8], d[9]}, kernel{d[6], d[7]}, padL{d[10], d[11]}, padR{d[12], d[13]};
+    return std::make_unique<PoolPrimitives>(
+        dnnl::pooling_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::pooling_max, poolSrc(d), poolDst(d), strides,
+                                    kernel, padL, padR),
+        dnnl::pooling_backward::desc(dnnl::algorithm::pooling_max, poolSrc(d), poolDst(d), strides, kernel, padL, padR));
+  });
 }
 
 size_t poolSrcBytes(const std::vector<int32_t> &d) { return 4ul * d[0] * d[1] * d[2] * d[3]; }
@@ -560,7 +542,7 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
     p.backward.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, memory(poolDst(d), engine, dy)},
                                      {DNNL_ARG_WORKSPACE, memory(wsDesc, engine, ws)},
                                      {DNNL_ARG_DIFF_SRC, memory(poolSrc(d), engine, dx)},
-                                     {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.backwardPd->scratchpad_desc())}});
+                                     {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.backwardPd.scratchpad_desc())}});
     cpuStream().wait();
   });
 }
