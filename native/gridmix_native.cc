@@ -430,6 +430,46 @@ napi_value BatchNormWorkspaceBytes(napi_env env, napi_callback_info info) {
   return bytes < 0 ? nullptr : numberValue(env, bytes);
 }
 
+// ---- batch normalization (running statistics: evaluation) ------------------------------------
+
+thread_local std::map<std::string, std::unique_ptr<dnnl::batch_normalization_forward>> inferenceNormCache;
+
+// dims: B, H, W, C, relu (1: a ReLU fused after the affine); scalar: epsilon.
+dnnl::batch_normalization_forward &inferenceNormFor(const std::vector<int32_t> &dims, float epsilon) {
+  uint32_t epsilonBits;
+  std::memcpy(&epsilonBits, &epsilon, sizeof epsilonBits);
+  return cached(inferenceNormCache, keyOf("bninfer", dims) + "," + std::to_string(epsilonBits), [&] {
+    auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
+                 dnnl::normalization_flags::use_shift;
+    if (dims[4]) flags = flags | dnnl::normalization_flags::fuse_norm_relu;
+    dnnl::batch_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, activation(dims), epsilon, flags);
+    // Inference needs no scratchpad worth managing: the library's own is fine for this primitive.
+    return std::make_unique<dnnl::batch_normalization_forward>(dnnl::batch_normalization_forward::primitive_desc(desc, cpuEngine()));
+  });
+}
+
+// offsets: x, gamma, beta, mean, variance, y
+napi_value BatchNormInfer(napi_env env, napi_callback_info info) {
+  Args args;
+  if (!readArgs(env, info, args, 6, 5)) return nullptr;
+  return guarded(env, "batchNormInfer", [&] {
+    const auto &d = args.dims;
+    size_t dataBytes = 4ul * d[0] * d[1] * d[2] * d[3], channelBytes = 4ul * d[3];
+    float *x = at(env, args, 0, dataBytes), *gamma = at(env, args, 1, channelBytes), *beta = at(env, args, 2, channelBytes);
+    float *mean = at(env, args, 3, channelBytes), *variance = at(env, args, 4, channelBytes), *y = at(env, args, 5, dataBytes);
+    if (!x || !gamma || !beta || !mean || !variance || !y) return;
+    auto &primitive = inferenceNormFor(d, static_cast<float>(args.scalar));
+    auto &engine = cpuEngine();
+    primitive.execute(cpuStream(), {{DNNL_ARG_SRC, memory(activation(d), engine, x)},
+                                    {DNNL_ARG_SCALE, memory(channels(d), engine, gamma)},
+                                    {DNNL_ARG_SHIFT, memory(channels(d), engine, beta)},
+                                    {DNNL_ARG_MEAN, memory(channels(d), engine, mean)},
+                                    {DNNL_ARG_VARIANCE, memory(channels(d), engine, variance)},
+                                    {DNNL_ARG_DST, memory(activation(d), engine, y)}});
+    cpuStream().wait();
+  });
+}
+
 // ---- ReLU ---------------------------------------------------------------------------------------
 
 // dims: element count
@@ -610,6 +650,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrain", nullptr, BatchNormTrain, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormGrad", nullptr, BatchNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormInfer", nullptr, BatchNormInfer, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormWorkspaceBytes", nullptr, BatchNormWorkspaceBytes, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"relu", nullptr, Relu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -95,8 +95,7 @@ export class BatchNorm2d implements Layer {
     if (!ctx.training) {
       const mean = this.runningMean.value ;
       const variance = this.runningVar.value ;
-      const y = ops.batchNormInfer(x, gamma, beta, mean, variance, BATCH_NORM_EPSILON);
-      return relu ? ops.relu(y) : y;
+      return ops.batchNormInfer(x, gamma, beta, mean, variance, BATCH_NORM_EPSILON, { relu });
     }
     const { y, mean, variance } = ops.batchNormTrain(x, gamma, beta, BATCH_NORM_EPSILON, { relu });
     this.updateRunningStatistics(mean, variance, x.shape[0] * x.shape[1] * x.shape[2]);

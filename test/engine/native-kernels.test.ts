@@ -419,6 +419,35 @@ test('batchNormTrain with the ReLU fused: native = float64 relu(batch norm) = wa
   }, BN_RTOL);
 }));
 
+test('batchNormInfer with running statistics, with and without the fused ReLU: native = float64 = wasm-only', (t) => withNative(t, (spy) => {
+  const rng = new Rng(2400);
+  const shape: [number, number, number, number] = [3, 5, 4, 7];
+  const c = shape[3];
+  const n = shape.reduce((a, b) => a * b, 1);
+  const x = normals(rng, n, 0.3, 2);
+  const gamma = normals(rng, c);
+  const beta = normals(rng, c);
+  const mean = normals(rng, c);
+  const variance = Float32Array.from({ length: c }, () => 0.2 + 2 * rng.uniform());
+  const reference = (relu: boolean) => Float64Array.from(x, (v, i) => {
+    const ch = i % c;
+    const y = (gamma[ch] * (v - mean[ch])) / Math.sqrt(variance[ch] + EPS) + beta[ch];
+    return relu ? Math.max(0, y) : y;
+  });
+  for (const relu of [false, true]) {
+    const run = () => tf.tidy(() => ops.batchNormInfer(
+      tf.tensor4d(x, shape), tf.tensor1d(gamma), tf.tensor1d(beta), tf.tensor1d(mean), tf.tensor1d(variance), EPS, { relu },
+    ).dataSync() as Float32Array);
+    const { native, wasmOnly, calls } = onBothPaths(spy, run);
+    enableNativeKernels(); // onBothPaths leaves them off; the next round starts native again
+    assert.deepEqual(calls, { GridmixBatchNormInfer: 1 }, 'one kernel, the ReLU included');
+    checkErrors(t, {
+      [`native relu=${relu}/f64`]: relativeError(native, reference(relu)),
+      [`wasm-only relu=${relu}/f64`]: relativeError(wasmOnly, reference(relu)),
+    }, BN_RTOL);
+  }
+}));
+
 test('batchNormTrain gradient w.r.t. gamma only: matches and leaves only that gradient', (t) => withNative(t, () => {
   const d = bnData([2, 3, 4, 7], 2100, 0, 1);
   const ref = batchNormReference(d.x, 7, d.gamma, d.beta, d.u, EPS);
@@ -535,12 +564,14 @@ function makeParams(rng: Rng): Record<string, tf.Variable> {
   };
 }
 
-/** A small network over every native op: conv, batch norm, relu, max pool, grouped and strided 1x1 conv. */
+/** A small network over every native op: conv, batch norm (training and evaluation), relu, max pool, grouped and strided 1x1 conv. */
 function network(x: tf.Tensor4D, p: Record<string, tf.Variable>): tf.Scalar {
   let h = ops.conv2d(x, p.stem as tf.Tensor4D, { strides: 2, pad: 3 });
   h = ops.relu(ops.batchNormTrain(h, p.gamma1 as tf.Tensor1D, p.beta1 as tf.Tensor1D, EPS).y);
   h = ops.maxPool(h, 3, 2, 1);
   h = ops.conv2d(h, p.grouped as tf.Tensor4D, { pad: 'same', groups: 2 });
+  // Evaluation-mode batch norm (no gradient) on the side, off the loss's path: its kernel runs too.
+  ops.batchNormInfer(h, p.gamma2 as tf.Tensor1D, p.beta2 as tf.Tensor1D, p.beta2 as tf.Tensor1D, p.gamma2 as tf.Tensor1D, EPS, { relu: true });
   h = ops.relu(ops.batchNormTrain(h, p.gamma2 as tf.Tensor1D, p.beta2 as tf.Tensor1D, EPS).y);
   h = ops.conv2d(h, p.pointwise as tf.Tensor4D, { strides: 2, pad: 'valid' });
   return tf.mean(tf.square(h));

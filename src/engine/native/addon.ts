@@ -10,6 +10,7 @@ export interface NativeAddon {
   conv2dBackpropFilter(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
   batchNormTrain(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array, epsilon: number): void;
   batchNormGrad(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array, epsilon: number): void;
+  batchNormInfer(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array, epsilon: number): void;
   /** Bytes of the workspace of a batch norm with a fused ReLU (0 without). */
   batchNormWorkspaceBytes(dims: Int32Array, epsilon: number): number;
   maxPool(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;

@@ -23,6 +23,7 @@ export const NATIVE_KERNEL_NAMES = {
   GridmixConv2DBackpropFilter: 'conv2d filter gradient',
   GridmixBatchNormTrain: 'batch norm (training, ReLU fused where one follows)',
   GridmixBatchNormGrad: 'batch norm gradient',
+  GridmixBatchNormInfer: 'batch norm (evaluation, ReLU fused where one follows)',
   GridmixMaxPool: 'max pool',
   GridmixMaxPoolGrad: 'max pool gradient',
   GridmixRelu: 'relu (where no batch norm precedes it)',
@@ -125,6 +126,12 @@ export function registerNativeKernels(addon: NativeAddon): void {
     const c = x.shape[3];
     const dims = [...x.shape, attrs.relu ? 1 : 0];
     return runOnHeap(b, addon.batchNormGrad, [dy, x, gamma, mean, variance, workspace], [x.shape, [c], [c]], dims, attrs.epsilon as number);
+  });
+  // Evaluation only: no gradient is registered (nothing trains through running statistics).
+  kernel('GridmixBatchNormInfer', (b, { x, gamma, beta, mean, variance }, attrs) => {
+    requireFloat32('batchNormInfer', { x, gamma, beta, mean, variance });
+    const dims = [...x.shape, attrs.relu ? 1 : 0];
+    return runOnHeap(b, addon.batchNormInfer, [x, gamma, beta, mean, variance], [x.shape], dims, attrs.epsilon as number)[0];
   });
   kernel('GridmixMaxPool', (b, { x }, attrs) => {
     requireFloat32('maxPool', { x });

@@ -31,3 +31,10 @@ export function nativeMaxPool(x: tf.Tensor4D, rows: AxisWindow, cols: AxisWindow
   const [y] = tf.engine().runKernel('GridmixMaxPool', { x }, { geometry }) as tf.Tensor[];
   return y as tf.Tensor4D;
 }
+
+/** Batch norm with running statistics (evaluation), and a ReLU after it in the same pass when `relu`. */
+export function nativeBatchNormInfer(
+  x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, mean: tf.Tensor1D, variance: tf.Tensor1D, epsilon: number, relu: boolean,
+): tf.Tensor4D {
+  return tf.engine().runKernel('GridmixBatchNormInfer', { x, gamma, beta, mean, variance }, { epsilon, relu }) as tf.Tensor4D;
+}

@@ -3,7 +3,7 @@
 // handful of passes over the activation (per-channel means: ./channel-mean.ts).
 import * as tf from '@tensorflow/tfjs';
 import { nativeKernelsActive } from '../native';
-import { nativeBatchNormTrain } from '../native/ops';
+import { nativeBatchNormInfer, nativeBatchNormTrain } from '../native/ops';
 import { channelMean } from './channel-mean';
 
 export interface BatchNormResult {
@@ -85,9 +85,17 @@ function batchNormBackward(
   return [dx, tf.mul(dyXhatMean, n), tf.mul(dyMean, n)];
 }
 
-/** Inference-mode batch norm with running statistics. */
+/**
+ * Inference-mode batch norm with running statistics, and a ReLU after it when options.relu. On the
+ * native kernels one pass on all cores: wasm's FusedBatchNorm took 57% of a resnet20 evaluation
+ * batch once the convolutions were native.
+ */
 export function batchNormInfer(
   x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, mean: tf.Tensor1D, variance: tf.Tensor1D, epsilon: number,
+  options: { relu?: boolean } = {},
 ): tf.Tensor4D {
-  return tf.batchNorm(x, mean, variance, beta, gamma, epsilon);
+  const relu = options.relu ?? false;
+  if (nativeKernelsActive()) return nativeBatchNormInfer(x, gamma, beta, mean, variance, epsilon, relu);
+  const y = tf.batchNorm(x, mean, variance, beta, gamma, epsilon);
+  return relu ? tf.relu(y) : y;
 }
