@@ -191,12 +191,18 @@ napi_value guarded(napi_env env, const char *name, Body body) {
 // ---- convolution -----------------------------------------------------------------------------
 
 // dims: B, H, W, Cin, Ho, Wo, Cout, kh, kw, groups, strideH, strideW, padTop, padLeft, padBottom,
-// padRight, dilationH, dilationW (1 = dense).
+// padRight, dilationH, dilationW (1 = dense), bias (1: a per-output-channel bias is added in the
+// forward pass and its gradient computed with the filter's).
+constexpr size_t kConvDims = 19;
+
 struct ConvGeometry {
   memory::dim b, h, w, cin, ho, wo, cout, kh, kw, groups, sh, sw, pt, pl, pb, pr, dh, dw;
+  bool hasBias;
   explicit ConvGeometry(const std::vector<int32_t> &d)
       : b(d[0]), h(d[1]), w(d[2]), cin(d[3]), ho(d[4]), wo(d[5]), cout(d[6]), kh(d[7]), kw(d[8]), groups(d[9]),
-        sh(d[10]), sw(d[11]), pt(d[12]), pl(d[13]), pb(d[14]), pr(d[15]), dh(d[16]), dw(d[17]) {}
+        sh(d[10]), sw(d[11]), pt(d[12]), pl(d[13]), pb(d[14]), pr(d[15]), dh(d[16]), dw(d[17]), hasBias(d[18] != 0) {}
+  memory::desc bias() const { return memory::desc({cout}, dt::f32, tag::x); }
+  size_t biasBytes() const { return hasBias ? 4 * cout : 0; }
   memory::desc src() const { return nhwc(b, cin, h, w); }
   memory::desc dst() const { return nhwc(b, cout, ho, wo); }
   // The filter as tfjs stores it, [kh, kw, Cin / groups, Cout], described through strides.
@@ -238,8 +244,12 @@ ConvPrimitives &convFor(const std::vector<int32_t> &dims) {
   return cached(convCache, keyOf("conv", dims), [&] {
     ConvGeometry g(dims);
     auto prims = std::make_unique<ConvPrimitives>();
-    dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, g.src(),
-                                         g.anyWeights(), g.dst(), g.strides(), g.dilation(), g.padBefore(), g.padAfter());
+    auto desc = g.hasBias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                                                            g.src(), g.anyWeights(), g.bias(), g.dst(), g.strides(), g.dilation(),
+                                                            g.padBefore(), g.padAfter())
+                          : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                                                            g.src(), g.anyWeights(), g.dst(), g.strides(), g.dilation(), g.padBefore(),
+                                                            g.padAfter());
     prims->forwardPd = dnnl::convolution_forward::primitive_desc(desc, userScratchpad(), cpuEngine());
     prims->forward = dnnl::convolution_forward(prims->forwardPd);
     if (prims->forwardPd.weights_desc() != g.userWeights()) prims->forwardWeights = memory(prims->forwardPd.weights_desc(), cpuEngine());
@@ -258,8 +268,11 @@ void ensureBackwardData(ConvPrimitives &p, const ConvGeometry &g) {
 
 void ensureBackwardWeights(ConvPrimitives &p, const ConvGeometry &g) {
   if (p.weightsPd) return;
-  dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(),
-                                                g.strides(), g.dilation(), g.padBefore(), g.padAfter());
+  auto desc = g.hasBias ? dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, g.src(), g.anyWeights(),
+                                                                   g.bias(), g.dst(), g.strides(), g.dilation(), g.padBefore(),
+                                                                   g.padAfter())
+                        : dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(),
+                                                                   g.strides(), g.dilation(), g.padBefore(), g.padAfter());
   p.weightsPd =
       std::make_unique<dnnl::convolution_backward_weights::primitive_desc>(desc, userScratchpad(), cpuEngine(), p.forwardPd);
   p.backwardWeights = dnnl::convolution_backward_weights(*p.weightsPd);
@@ -273,21 +286,24 @@ memory filterFor(const memory &user, memory &cached) {
   return cached;
 }
 
-// offsets: x, filter, y
+// offsets: x, filter, bias (read only with a bias), y
 napi_value Conv2D(napi_env env, napi_callback_info info) {
   Args args;
-  if (!readArgs(env, info, args, 3, 18)) return nullptr;
+  if (!readArgs(env, info, args, 4, kConvDims)) return nullptr;
   return guarded(env, "conv2d", [&] {
     ConvGeometry g(args.dims);
-    float *x = at(env, args, 0, g.srcBytes()), *w = at(env, args, 1, g.weightBytes()), *y = at(env, args, 2, g.dstBytes());
-    if (!x || !w || !y) return;
+    float *x = at(env, args, 0, g.srcBytes()), *w = at(env, args, 1, g.weightBytes()), *bias = at(env, args, 2, g.biasBytes());
+    float *y = at(env, args, 3, g.dstBytes());
+    if (!x || !w || !bias || !y) return;
     ConvPrimitives &p = convFor(args.dims);
     auto &engine = cpuEngine();
     memory userW(g.userWeights(), engine, w);
-    p.forward.execute(cpuStream(), {{DNNL_ARG_SRC, memory(g.src(), engine, x)},
-                                    {DNNL_ARG_WEIGHTS, filterFor(userW, p.forwardWeights)},
-                                    {DNNL_ARG_DST, memory(g.dst(), engine, y)},
-                                    {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.forwardPd.scratchpad_desc())}});
+    std::unordered_map<int, memory> execArgs{{DNNL_ARG_SRC, memory(g.src(), engine, x)},
+                                             {DNNL_ARG_WEIGHTS, filterFor(userW, p.forwardWeights)},
+                                             {DNNL_ARG_DST, memory(g.dst(), engine, y)},
+                                             {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.forwardPd.scratchpad_desc())}};
+    if (g.hasBias) execArgs.insert({DNNL_ARG_BIAS, memory(g.bias(), engine, bias)});
+    p.forward.execute(cpuStream(), execArgs);
     cpuStream().wait();
   });
 }
@@ -295,7 +311,7 @@ napi_value Conv2D(napi_env env, napi_callback_info info) {
 // offsets: dy, filter, dx
 napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
   Args args;
-  if (!readArgs(env, info, args, 3, 18)) return nullptr;
+  if (!readArgs(env, info, args, 3, kConvDims)) return nullptr;
   return guarded(env, "conv2dBackpropInput", [&] {
     ConvGeometry g(args.dims);
     float *dy = at(env, args, 0, g.dstBytes()), *w = at(env, args, 1, g.weightBytes()), *dx = at(env, args, 2, g.srcBytes());
@@ -312,23 +328,26 @@ napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
   });
 }
 
-// offsets: x, dy, dw
+// offsets: x, dy, dw, dbias (written only with a bias)
 napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
   Args args;
-  if (!readArgs(env, info, args, 3, 18)) return nullptr;
+  if (!readArgs(env, info, args, 4, kConvDims)) return nullptr;
   return guarded(env, "conv2dBackpropFilter", [&] {
     ConvGeometry g(args.dims);
     float *x = at(env, args, 0, g.srcBytes()), *dy = at(env, args, 1, g.dstBytes()), *dw = at(env, args, 2, g.weightBytes());
-    if (!x || !dy || !dw) return;
+    float *dbias = at(env, args, 3, g.biasBytes());
+    if (!x || !dy || !dw || !dbias) return;
     ConvPrimitives &p = convFor(args.dims);
     ensureBackwardWeights(p, g);
     auto &engine = cpuEngine();
     memory userDw(g.userWeights(), engine, dw);
     memory target = p.gradWeights ? p.gradWeights : userDw;
-    p.backwardWeights.execute(cpuStream(), {{DNNL_ARG_SRC, memory(g.src(), engine, x)},
-                                            {DNNL_ARG_DIFF_DST, memory(g.dst(), engine, dy)},
-                                            {DNNL_ARG_DIFF_WEIGHTS, target},
-                                            {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.weightsPd->scratchpad_desc())}});
+    std::unordered_map<int, memory> execArgs{{DNNL_ARG_SRC, memory(g.src(), engine, x)},
+                                             {DNNL_ARG_DIFF_DST, memory(g.dst(), engine, dy)},
+                                             {DNNL_ARG_DIFF_WEIGHTS, target},
+                                             {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.weightsPd->scratchpad_desc())}};
+    if (g.hasBias) execArgs.insert({DNNL_ARG_DIFF_BIAS, memory(g.bias(), engine, dbias)});
+    p.backwardWeights.execute(cpuStream(), execArgs);
     if (p.gradWeights) dnnl::reorder(p.gradWeights, userDw).execute(cpuStream(), p.gradWeights, userDw);
     cpuStream().wait();
   });
@@ -629,7 +648,7 @@ napi_value Info(napi_env env, napi_callback_info) {
 // The implementation oneDNN chose for a convolution geometry, e.g. "brg:avx512_core" (for the bench).
 napi_value ConvImplementation(napi_env env, napi_callback_info info) {
   Args args;
-  if (!readDims(env, info, args, 18)) return nullptr;
+  if (!readDims(env, info, args, kConvDims)) return nullptr;
   std::string text;
   guarded(env, "convImplementation", [&] {
     ConvGeometry g(args.dims);

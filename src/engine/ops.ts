@@ -3,7 +3,6 @@
 // backbones. One file per op family under ./ops/; this module is the only import models need.
 export type { Padding } from './ops/padding';
 export { conv2d, type Conv2DArgs } from './ops/conv2d';
-export { addChannelBias } from './ops/bias-add';
 export { batchNormTrain, batchNormInfer, type BatchNormResult } from './ops/batch-norm';
 export { maxPool } from './ops/max-pool';
 export { avgPool, adaptiveAvgPool, globalAvgPool } from './ops/pooling';

@@ -49,12 +49,12 @@ export class Conv2d implements Layer {
   }
 
   forward(x: tf.Tensor4D): tf.Tensor4D {
-    const y = ops.conv2d(x, this.weight.value , {
+    return ops.conv2d(x, this.weight.value, {
       strides: this.stride,
       pad: this.padding,
       groups: this.groups,
+      bias: this.bias?.value,
     });
-    return this.bias ? ops.addChannelBias(y, this.bias.value) : y;
   }
 
   outputShape([h, w]: MapShape): MapShape {

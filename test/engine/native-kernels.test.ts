@@ -325,6 +325,45 @@ test('conv2d gradient w.r.t. the filter only (or the input only) runs just that 
   }
 }));
 
+test('conv2d with a bias (VGG): forward and the gradients of x, filter and bias, native = wasm-only; dbias = float64 sum of the upstream gradient', (t) => withNative(t, (spy) => {
+  const rng = new Rng(1900);
+  for (const c of [
+    { x: [3, 9, 7, 5], f: [3, 3, 5, 6], strides: 1, pad: 1 as const, groups: 1 },
+    { x: [2, 8, 9, 8], f: [3, 3, 4, 6], strides: 2, pad: 'same' as const, groups: 2 },
+  ]) {
+    const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+    const x = tf.tensor4d(normals(rng, size(c.x)), c.x as [number, number, number, number]);
+    const f = tf.tensor4d(normals(rng, size(c.f)), c.f as [number, number, number, number]);
+    const bias = tf.tensor1d(normals(rng, c.f[3]));
+    const args = { strides: c.strides, pad: c.pad, groups: c.groups };
+    const yShape = ops.conv2d(x, f, args).shape;
+    const upstream = normals(rng, size(yShape));
+    const u = tf.tensor(upstream, yShape);
+    try {
+      const run = () => tf.tidy(() => {
+        const y = ops.conv2d(x, f, { ...args, bias });
+        const [dx, df, db] = tf.grads((a: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(ops.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, { ...args, bias: b as tf.Tensor1D }), u)))([x, f, bias]);
+        return [y, dx, df, db].map((v) => v.dataSync() as Float32Array);
+      });
+      const { native, wasmOnly, calls } = onBothPaths(spy, run);
+      assert.deepEqual(calls, { GridmixConv2D: 2, GridmixConv2DBackpropInput: 1, GridmixConv2DBackpropFilter: 1 }, 'the bias rides in the convolution kernels');
+      const cout = c.f[3];
+      const dbias = new Float64Array(cout);
+      upstream.forEach((v, i) => { dbias[i % cout] += v; });
+      checkErrors(t, {
+        'y native/wasm-only': relativeError(native[0], wasmOnly[0]),
+        'dx native/wasm-only': relativeError(native[1], wasmOnly[1]),
+        'dfilter native/wasm-only': relativeError(native[2], wasmOnly[2]),
+        'dbias native/f64': relativeError(native[3], dbias),
+        'dbias wasm-only/f64': relativeError(wasmOnly[3], dbias),
+      }, CONV_RTOL);
+    } finally {
+      tf.dispose([x, f, bias, u]);
+    }
+  }
+}));
+
 // ---- batch norm ---------------------------------------------------------------------------------
 const EPS = 1e-5;
 type BnData = { shape: [number, number, number, number]; x: Float32Array; gamma: Float32Array; beta: Float32Array; u: Float32Array };

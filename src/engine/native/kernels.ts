@@ -52,14 +52,19 @@ function fill<T extends Uint32Array | Int32Array>(scratch: T, values: ArrayLike<
   return scratch.subarray(0, values.length) as T;
 }
 
-/** Runs one addon call on tensors already on the heap plus fresh outputs of the given shapes. */
+/**
+ * Runs one addon call on tensors already on the heap plus fresh outputs of the given shapes. The
+ * addon reads the offsets of the inputs, then of the outputs, unless `order` lists them otherwise
+ * (an optional tensor that is absent takes the place of another: the addon does not touch it).
+ */
 function runOnHeap(
   backend: WasmBackend, call: AddonCall, inputs: tf.TensorInfo[], outputSpecs: OutputSpec[], dims: number[], scalar = 0,
+  order: (outputs: tf.TensorInfo[]) => tf.TensorInfo[] = (outputs) => [...inputs, ...outputs],
 ): tf.TensorInfo[] {
   const outputs = outputSpecs.map((spec) =>
     Array.isArray(spec) ? backend.makeOutput(spec, 'float32') : backend.makeOutput(spec.shape, spec.dtype));
   if (outputs.some((o) => tf.util.sizeFromShape(o.shape) === 0)) return outputs;
-  const offsets = [...inputs, ...outputs].map((t) => {
+  const offsets = order(outputs).map((t) => {
     const data = backend.dataIdMap.get(t.dataId);
     if (!data) throw new Error('native kernel: a tensor is not on the wasm heap');
     return data.memoryOffset;
@@ -76,13 +81,14 @@ function runOnHeap(
 
 /**
  * attrs.geometry: for convolutions B, H, W, Cin, Ho, Wo, Cout, kh, kw, groups, strideH, strideW,
- * padTop, padLeft, padBottom, padRight, dilationH, dilationW; for max pooling B, H, W, C, Ho, Wo,
+ * padTop, padLeft, padBottom, padRight, dilationH, dilationW, bias (0/1); for max pooling B, H, W, C, Ho, Wo,
  * kh, kw, strideH, strideW, padTop, padLeft, padBottom, padRight (native/gridmix_native.cc).
  */
 const geometryOf = (attrs: tf.NamedAttrMap): number[] => attrs.geometry as number[];
 const inputShape = (g: number[]) => [g[0], g[1], g[2], g[3]];
 const outputShape = (g: number[]) => [g[0], g[4], g[5], g[6]];
 const filterShape = (g: number[]) => [g[7], g[8], g[3] / g[9], g[6]];
+const hasBias = (g: number[]) => g[18] === 1;
 
 let registered = false;
 
@@ -99,18 +105,20 @@ export function registerNativeKernels(addon: NativeAddon): void {
       kernelFunc: ({ inputs, backend, attrs }) => body(backend as unknown as WasmBackend, inputs as Inputs, attrs ?? {}),
     });
 
-  kernel('GridmixConv2D', (b, { x, filter }, attrs) => {
-    requireFloat32('conv2d', { x, filter });
+  kernel('GridmixConv2D', (b, { x, filter, bias }, attrs) => {
     const g = geometryOf(attrs);
-    return runOnHeap(b, addon.conv2d, [x, filter], [outputShape(g)], g)[0];
+    requireFloat32('conv2d', hasBias(g) ? { x, filter, bias } : { x, filter });
+    return runOnHeap(b, addon.conv2d, [x, filter], [outputShape(g)], g, 0, ([y]) => [x, filter, bias ?? filter, y])[0];
   });
   kernel('GridmixConv2DBackpropInput', (b, { dy, filter }, attrs) => {
     const g = geometryOf(attrs);
     return runOnHeap(b, addon.conv2dBackpropInput, [dy, filter], [inputShape(g)], g)[0];
   });
+  // With a bias, outputs [dfilter, dbias], computed in one pass; without, dfilter alone.
   kernel('GridmixConv2DBackpropFilter', (b, { x, dy }, attrs) => {
     const g = geometryOf(attrs);
-    return runOnHeap(b, addon.conv2dBackpropFilter, [x, dy], [filterShape(g)], g)[0];
+    if (hasBias(g)) return runOnHeap(b, addon.conv2dBackpropFilter, [x, dy], [filterShape(g), [g[6]]], g);
+    return runOnHeap(b, addon.conv2dBackpropFilter, [x, dy], [filterShape(g)], g, 0, ([dw]) => [x, dy, dw, dw])[0];
   });
   // Outputs y, mean, variance and a workspace: where the fused ReLU passed (attrs.relu), else a
   // 4-byte placeholder, so that the kernel has one shape of outputs for its gradient to save.
@@ -155,12 +163,16 @@ export function registerNativeKernels(addon: NativeAddon): void {
   tf.registerGradient({
     kernelName: 'GridmixConv2D',
     inputsToSave: ['x', 'filter'],
-    gradFunc: (dy, saved, attrs) => {
+    gradFunc: (dys, saved, attrs): Record<string, () => tf.Tensor> => {
       const [x, filter] = saved;
-      return {
-        x: () => tf.engine().runKernel('GridmixConv2DBackpropInput', { dy: dy as tf.Tensor, filter }, attrs) as tf.Tensor,
-        filter: () => tf.engine().runKernel('GridmixConv2DBackpropFilter', { x, dy: dy as tf.Tensor }, attrs) as tf.Tensor,
-      };
+      const dy = dys as tf.Tensor;
+      // The input gradient stays lazy: the tape skips it for an input nobody differentiates (the images).
+      const input = () => tf.engine().runKernel('GridmixConv2DBackpropInput', { dy, filter }, attrs) as tf.Tensor;
+      if (!hasBias(geometryOf(attrs))) {
+        return { x: input, filter: () => tf.engine().runKernel('GridmixConv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor };
+      }
+      const [dfilter, dbias] = tf.engine().runKernel('GridmixConv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor[];
+      return { x: input, filter: () => dfilter, bias: () => dbias };
     },
   });
   tf.registerGradient({

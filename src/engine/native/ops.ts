@@ -4,11 +4,16 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AxisWindow } from '../ops/padding';
 
-export function nativeConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, rows: AxisWindow, cols: AxisWindow, stride: number, groups: number): tf.Tensor4D {
+/** Convolution, plus a per-output-channel bias in the same pass when there is one. */
+export function nativeConv2d(
+  x: tf.Tensor4D, filter: tf.Tensor4D, rows: AxisWindow, cols: AxisWindow, stride: number, groups: number, bias?: tf.Tensor1D,
+): tf.Tensor4D {
   const [b, h, w, cin] = x.shape;
   const [kh, kw, , cout] = filter.shape;
-  const geometry = [b, h, w, cin, rows.out, cols.out, cout, kh, kw, groups, stride, stride, rows.before, cols.before, rows.after, cols.after, 1, 1];
-  return tf.engine().runKernel('GridmixConv2D', { x, filter }, { geometry }) as tf.Tensor4D;
+  const geometry = [
+    b, h, w, cin, rows.out, cols.out, cout, kh, kw, groups, stride, stride, rows.before, cols.before, rows.after, cols.after, 1, 1, bias ? 1 : 0,
+  ];
+  return tf.engine().runKernel('GridmixConv2D', bias ? { x, filter, bias } : { x, filter }, { geometry }) as tf.Tensor4D;
 }
 
 /** Batch norm with batch statistics, and a ReLU after it in the same pass when `relu`. */

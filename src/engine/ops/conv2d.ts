@@ -10,12 +10,15 @@ import { groupedConv, type DenseConv } from './grouped-conv';
 import { pointwiseFilterGradient, pointwiseInputGradient } from './pointwise-conv-gradients';
 import { nativeKernelsActive } from '../native';
 import { nativeConv2d } from '../native/ops';
+import { addChannelBias } from './bias-add';
 
 export interface Conv2DArgs {
   strides?: number;
   pad: Padding;
   /** Grouped convolution (ResNeXt): the filter is [kh, kw, inChannels / groups, outChannels]. */
   groups?: number;
+  /** A per-output-channel bias (VGG's convolutions keep one). */
+  bias?: tf.Tensor1D;
 }
 
 /** NHWC convolution. x: [B, H, W, Cin], filter: [kh, kw, Cin / groups, Cout]. */
@@ -30,9 +33,10 @@ export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, args: Conv2DArgs): t
   if (cout % groups !== 0) throw new Error(`conv2d: ${cout} output channels do not split into ${groups} groups`);
   const rows = axisWindow(x.shape[1], kh, stride, args.pad);
   const cols = axisWindow(x.shape[2], kw, stride, args.pad);
-  if (nativeKernelsActive()) return nativeConv2d(x, filter, rows, cols, stride, groups);
+  if (nativeKernelsActive()) return nativeConv2d(x, filter, rows, cols, stride, groups, args.bias);
   const dense = denseConv(rows, cols, stride) as DenseConv;
-  return groups === 1 ? dense(x, filter) : groupedConv(x, filter, groups, dense);
+  const y = groups === 1 ? dense(x, filter) : groupedConv(x, filter, groups, dense);
+  return args.bias ? addChannelBias(y, args.bias) : y;
 }
 
 function isUnpaddedPointwise(filterShape: number[], rows: AxisWindow, cols: AxisWindow): boolean {
