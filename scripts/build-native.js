@@ -13,18 +13,33 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const source = path.join(root, 'native', 'gridmix_native.cc');
-const buildDir = path.join(root, 'native', 'build');
+// Overridable for the tests of this script, which must not touch the real build.
+const buildDir = process.env.GRIDMIX_NATIVE_BUILD_DIR || path.join(root, 'native', 'build');
+// Where oneDNN's headers are looked for (a oneDNN installed elsewhere: set this to its include/).
+const dnnlIncludeDirs = process.env.GRIDMIX_DNNL_INCLUDE ? [process.env.GRIDMIX_DNNL_INCLUDE] : ['/usr/include', '/usr/local/include'];
 const output = path.join(buildDir, 'gridmix_native.node');
 const statusFile = path.join(buildDir, 'status.txt');
 
 function record(line) {
   fs.mkdirSync(buildDir, { recursive: true });
+  // A skipped build leaves no addon from an earlier one behind: what loads is what this build says.
+  if (line.startsWith('skipped')) fs.rmSync(output, { force: true });
   fs.writeFileSync(statusFile, `${line}\n`);
   console.log(`gridmix native kernels: ${line}`);
 }
 
 function firstExisting(candidates) {
   return candidates.find((candidate) => fs.existsSync(candidate));
+}
+
+/** DNNL_VERSION_MAJOR from dnnl_version.h, or undefined when it cannot be read. */
+function dnnlMajorVersion(versionHeader) {
+  try {
+    const match = /#define\s+DNNL_VERSION_MAJOR\s+(\d+)/.exec(fs.readFileSync(versionHeader, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function compilerPath() {
@@ -41,8 +56,15 @@ function main() {
   if (process.platform !== 'linux') return record(`skipped: native kernels are built on Linux only (this is ${process.platform}); plain wasm`);
   const compiler = compilerPath();
   if (!compiler) return record('skipped: no C++ compiler (g++/c++/clang++; apt-get install g++); plain wasm');
-  const dnnlHeader = firstExisting(['/usr/include/oneapi/dnnl/dnnl.hpp', '/usr/local/include/oneapi/dnnl/dnnl.hpp']);
+  const dnnlHeader = firstExisting(dnnlIncludeDirs.map((dir) => path.join(dir, 'oneapi', 'dnnl', 'dnnl.hpp')));
   if (!dnnlHeader) return record('skipped: oneDNN headers not found (apt-get install libdnnl-dev); plain wasm');
+  const major = dnnlMajorVersion(path.join(path.dirname(dnnlHeader), 'dnnl_version.h'));
+  if (major !== undefined && major !== 2) {
+    return record(`skipped: oneDNN ${major}.x found; the addon is written for oneDNN 2.x (Debian 12's 2.6.3), whose convolution_forward::desc API 3.x removed; plain wasm`);
+  }
+  const dnnlInclude = path.dirname(path.dirname(path.dirname(dnnlHeader)));
+  const dnnlLib = path.join(path.dirname(dnnlInclude), 'lib');
+  const systemPrefix = ['/usr/include', '/usr/local/include'].includes(dnnlInclude);
   const nodeInclude = firstExisting([
     path.resolve(process.execPath, '..', '..', 'include', 'node'),
     '/usr/include/node',
@@ -53,7 +75,8 @@ function main() {
   const args = [
     '-O2', '-std=c++17', '-shared', '-fPIC', '-fopenmp', '-fvisibility=hidden',
     '-DNODE_GYP_MODULE_NAME=gridmix_native',
-    `-I${nodeInclude}`, `-I${path.dirname(path.dirname(path.dirname(dnnlHeader)))}`,
+    `-I${nodeInclude}`, `-I${dnnlInclude}`,
+    ...(systemPrefix ? [] : [`-L${dnnlLib}`, `-Wl,-rpath,${dnnlLib}`]),
     source, '-ldnnl', '-o', `${output}.tmp`,
   ];
   const build = spawnSync(compiler, args, { encoding: 'utf8' });
