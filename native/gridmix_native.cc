@@ -541,6 +541,40 @@ napi_value ReluGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// ---- element-wise add (residual connections, gradient accumulation) -----------------------------
+
+// dims: element count, relu (1: a ReLU on the sum, as a residual block ends)
+thread_local std::map<std::string, std::unique_ptr<dnnl::binary>> addCache;
+
+dnnl::binary &addFor(const std::vector<int32_t> &d) {
+  return cached(addCache, keyOf("add", d), [&] {
+    dnnl::primitive_attr attr;
+    if (d[1]) {
+      dnnl::post_ops ops;
+      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+      attr.set_post_ops(ops);
+    }
+    dnnl::binary::desc desc(dnnl::algorithm::binary_add, flat(d[0]), flat(d[0]), flat(d[0]));
+    return std::make_unique<dnnl::binary>(dnnl::binary::primitive_desc(desc, attr, cpuEngine()));
+  });
+}
+
+// offsets: a, b, y
+napi_value Add(napi_env env, napi_callback_info info) {
+  Args args;
+  if (!readArgs(env, info, args, 3, 2)) return nullptr;
+  return guarded(env, "add", [&] {
+    int32_t n = args.dims[0];
+    float *a = at(env, args, 0, 4ul * n), *b = at(env, args, 1, 4ul * n), *y = at(env, args, 2, 4ul * n);
+    if (!a || !b || !y) return;
+    auto &engine = cpuEngine();
+    addFor(args.dims).execute(cpuStream(), {{DNNL_ARG_SRC_0, memory(flat(n), engine, a)},
+                                            {DNNL_ARG_SRC_1, memory(flat(n), engine, b)},
+                                            {DNNL_ARG_DST, memory(flat(n), engine, y)}});
+    cpuStream().wait();
+  });
+}
+
 // ---- max pooling ----------------------------------------------------------------------------------
 
 // dims: B, H, W, C, Ho, Wo, kh, kw, strideH, strideW, padTop, padLeft, padBottom, padRight. Padding
@@ -662,23 +696,27 @@ napi_value ConvImplementation(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// Methods as JavaScript defines them: writable, so a test can wrap one to count its calls.
+constexpr auto kMethod = static_cast<napi_property_attributes>(napi_writable | napi_configurable);
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor functions[] = {
-      {"conv2d", nullptr, Conv2D, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"conv2dBackpropInput", nullptr, Conv2DBackpropInput, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"batchNormTrain", nullptr, BatchNormTrain, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"batchNormGrad", nullptr, BatchNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"batchNormInfer", nullptr, BatchNormInfer, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"batchNormWorkspaceBytes", nullptr, BatchNormWorkspaceBytes, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"relu", nullptr, Relu, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"maxPoolWorkspaceBytes", nullptr, MaxPoolWorkspaceBytes, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"convImplementation", nullptr, ConvImplementation, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2d", nullptr, Conv2D, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"conv2dBackpropInput", nullptr, Conv2DBackpropInput, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"batchNormTrain", nullptr, BatchNormTrain, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"batchNormGrad", nullptr, BatchNormGrad, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"batchNormInfer", nullptr, BatchNormInfer, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"batchNormWorkspaceBytes", nullptr, BatchNormWorkspaceBytes, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"relu", nullptr, Relu, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"add", nullptr, Add, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"maxPoolWorkspaceBytes", nullptr, MaxPoolWorkspaceBytes, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"convImplementation", nullptr, ConvImplementation, nullptr, nullptr, nullptr, kMethod, nullptr},
   };
   napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);
   return exports;

@@ -6,5 +6,5 @@ export { conv2d, type Conv2DArgs } from './ops/conv2d';
 export { batchNormTrain, batchNormInfer, type BatchNormResult } from './ops/batch-norm';
 export { maxPool } from './ops/max-pool';
 export { avgPool, adaptiveAvgPool, globalAvgPool } from './ops/pooling';
-export { relu } from './ops/relu';
+export { addRelu, relu } from './ops/relu';
 export { linear } from './ops/linear';

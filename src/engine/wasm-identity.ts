@@ -19,6 +19,7 @@ export function installSharedIdentity(): void {
   tf.registerKernel({
     kernelName: 'Identity',
     backendName: 'wasm',
+    setupFunc: original?.setupFunc,
     kernelFunc: (args) => {
       const x = args.inputs.x as tf.TensorInfo;
       // Strings live outside the heap; the original kernel handles them.

@@ -133,7 +133,7 @@ export class BasicBlock implements ResidualBlock {
   forward(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
     const residual = this.conv2.forward(this.conv1.forward(x, ctx), ctx);
     const shortcut = this.downsample ? this.downsample.forward(x, ctx) : x;
-    return ops.relu(tf.add(residual, shortcut));
+    return ops.addRelu(residual, shortcut);
   }
 
   outputShape(input: MapShape): MapShape {
@@ -182,7 +182,7 @@ export class Bottleneck implements ResidualBlock {
   forward(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
     const residual = this.conv3.forward(this.conv2.forward(this.conv1.forward(x, ctx), ctx), ctx);
     const shortcut = this.downsample ? this.downsample.forward(x, ctx) : x;
-    return ops.relu(tf.add(residual, shortcut));
+    return ops.addRelu(residual, shortcut);
   }
 
   outputShape(input: MapShape): MapShape {

@@ -15,7 +15,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import * as ops from '../../src/engine/ops';
 import { disableNativeKernels, enableNativeKernels, nativeKernelsActive, type NativeEnable } from '../../src/engine/native';
-import { NATIVE_KERNEL_NAMES } from '../../src/engine/native/kernels';
+import { NATIVE_ADD_MIN_SIZE, NATIVE_KERNEL_NAMES } from '../../src/engine/native/kernels';
+import { loadNativeAddon } from '../../src/engine/native/addon';
 import { Rng } from '../../src/engine/rng';
 import { useBackend } from '../helpers/backend';
 import { batchNormReference, convOutputShape, convReference, relativeError, window1d, type ConvSpec } from './native-reference';
@@ -589,6 +590,73 @@ test('maxPool: native = wasm-only = cpu, forward and gradient, incl. negative wi
   }
 }));
 
+// ---- residual add + relu, and tfjs's Add on native kernels -------------------------------------
+test('addRelu: native = float64 relu(a + b) = wasm-only; the gradient reaches both inputs, also when they share a source', (t) => withNative(t, (spy) => {
+  const rng = new Rng(3100);
+  const shape = [2, 5, 6, 7];
+  const n = shape.reduce((x, y) => x * y, 1);
+  const a = normals(rng, n);
+  const b = normals(rng, n);
+  const u = normals(rng, n);
+  const sum = Float64Array.from(a, (v, i) => v + b[i]);
+  const refY = Float64Array.from(sum, (v) => Math.max(0, v));
+  const refGrad = Float64Array.from(u, (v, i) => (sum[i] > 0 ? v : 0));
+  const run = () => tf.tidy(() => {
+    const [at, bt, ut] = [tf.tensor(a, shape), tf.tensor(b, shape), tf.tensor(u, shape)];
+    const y = ops.addRelu(at, bt);
+    const [da, db] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(ops.addRelu(p, q), ut)))([at, bt]);
+    // relu(x + relu(x + b)): x reaches the loss twice, so the tape adds its two gradients.
+    const [dx] = tf.grads((p: tf.Tensor) => tf.sum(tf.mul(ops.addRelu(p, ops.addRelu(p, bt)), ut)))([at]);
+    return [y, da, db, dx].map((v) => v.dataSync() as Float32Array);
+  });
+  const { native, wasmOnly, calls } = onBothPaths(spy, run);
+  assert.ok((calls.GridmixAddRelu ?? 0) >= 4 && (calls.GridmixReluGrad ?? 0) >= 3, JSON.stringify(calls));
+  checkErrors(t, {
+    'native y/f64': relativeError(native[0], refY),
+    'native da/f64': relativeError(native[1], refGrad),
+    'native db/f64': relativeError(native[2], refGrad),
+    'wasm-only y/f64': relativeError(wasmOnly[0], refY),
+    'native dx (two paths)/wasm-only': relativeError(native[3], wasmOnly[3]),
+  }, 1e-6);
+  assert.throws(() => ops.addRelu(tf.zeros([2, 3]), tf.zeros([3])), /addRelu: shapes 2,3 and 3 differ/);
+}));
+
+test(`tfjs's Add on wasm goes native for same-shape float32 tensors of ${NATIVE_ADD_MIN_SIZE}+ elements only, and adds exactly`, (t) => withNative(t, () => {
+  const rng = new Rng(3200);
+  const big = [NATIVE_ADD_MIN_SIZE + 3];
+  const cases: Array<{ name: string; a: tf.Tensor; b: tf.Tensor }> = [
+    { name: 'big, same shape', a: tf.tensor(normals(rng, big[0]), big), b: tf.tensor(normals(rng, big[0]), big) },
+    { name: 'big, broadcast', a: tf.tensor(normals(rng, 4 * 8192), [4, 8192]), b: tf.tensor(normals(rng, 8192), [8192]) },
+    { name: 'small, same shape', a: tf.tensor(normals(rng, 100), [100]), b: tf.tensor(normals(rng, 100), [100]) },
+    { name: 'big, int32', a: tf.zeros(big, 'int32'), b: tf.ones(big, 'int32') },
+  ];
+  const addon = loadNativeAddon().addon!;
+  let nativeCalls = 0;
+  const original = addon.add;
+  addon.add = (...args) => {
+    nativeCalls++;
+    original(...args);
+  };
+  try {
+    for (const c of cases) {
+      assert.equal(enableNativeKernels().ok, true);
+      nativeCalls = 0;
+      const native = tf.add(c.a, c.b);
+      const calls = nativeCalls;
+      disableNativeKernels();
+      const wasmOnly = tf.add(c.a, c.b);
+      assert.equal(nativeCalls, calls, `${c.name}: no native add with the kernels off`);
+      assert.equal(calls, c.name === 'big, same shape' ? 1 : 0, `${c.name}: native add calls`);
+      assert.equal(native.dtype, c.a.dtype);
+      assert.deepEqual(native.dataSync(), wasmOnly.dataSync(), `${c.name}: an add is exact either way`);
+      tf.dispose([native, wasmOnly, c.a, c.b]);
+    }
+  } finally {
+    addon.add = original;
+  }
+  t.diagnostic('native add taken only for the big same-shape float32 case');
+}));
+
 // ---- memory -------------------------------------------------------------------------------------
 function makeParams(rng: Rng): Record<string, tf.Variable> {
   const v = (shape: number[]) => tf.variable(tf.tensor(normals(rng, shape.reduce((a, b) => a * b, 1), 0, 0.3), shape));
@@ -603,12 +671,15 @@ function makeParams(rng: Rng): Record<string, tf.Variable> {
   };
 }
 
-/** A small network over every native op: conv, batch norm (training and evaluation), relu, max pool, grouped and strided 1x1 conv. */
+/** A small network over every native op: conv, batch norm (training and evaluation), relu, max pool, grouped conv with a residual add + relu, strided 1x1 conv. */
 function network(x: tf.Tensor4D, p: Record<string, tf.Variable>): tf.Scalar {
   let h = ops.conv2d(x, p.stem as tf.Tensor4D, { strides: 2, pad: 3 });
   h = ops.relu(ops.batchNormTrain(h, p.gamma1 as tf.Tensor1D, p.beta1 as tf.Tensor1D, EPS).y);
   h = ops.maxPool(h, 3, 2, 1);
+  // A residual connection: the pooled map around the grouped convolution.
+  const residual = h;
   h = ops.conv2d(h, p.grouped as tf.Tensor4D, { pad: 'same', groups: 2 });
+  h = ops.addRelu(h, residual);
   // Evaluation-mode batch norm (no gradient) on the side, off the loss's path: its kernel runs too.
   ops.batchNormInfer(h, p.gamma2 as tf.Tensor1D, p.beta2 as tf.Tensor1D, p.beta2 as tf.Tensor1D, p.gamma2 as tf.Tensor1D, EPS, { relu: true });
   h = ops.relu(ops.batchNormTrain(h, p.gamma2 as tf.Tensor1D, p.beta2 as tf.Tensor1D, EPS).y);

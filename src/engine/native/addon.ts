@@ -17,6 +17,7 @@ export interface NativeAddon {
   maxPoolGrad(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
   /** Bytes of the workspace (where each maximum was) a max-pooling geometry needs. */
   maxPoolWorkspaceBytes(dims: Int32Array): number;
+  add(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
   relu(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
   reluGrad(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
   setThreads(threads: number): void;

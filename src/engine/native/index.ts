@@ -3,7 +3,7 @@
 // can be flipped within one process, so the bench and the tests compare both paths in one run.
 import * as tf from '@tensorflow/tfjs';
 import { loadNativeAddon } from './addon';
-import { NATIVE_KERNEL_NAMES, registerNativeKernels } from './kernels';
+import { NATIVE_ADD_MIN_SIZE, NATIVE_KERNEL_NAMES, registerNativeKernels } from './kernels';
 
 let enabled = false;
 let label: string | undefined;
@@ -16,7 +16,7 @@ export function enableNativeKernels(threads?: number): NativeEnable {
   if (!load.addon) return { ok: false, reason: load.reason };
   try {
     if (threads !== undefined) load.addon.setThreads(threads);
-    registerNativeKernels(load.addon);
+    registerNativeKernels(load.addon, nativeKernelsActive);
     label = load.addon.info();
   } catch (err) {
     return { ok: false, reason: `native kernels failed to start: ${err instanceof Error ? err.message : String(err)}` };
@@ -36,5 +36,6 @@ export function nativeKernelsActive(): boolean {
 
 /** What the native kernels compute, for the run's record (empty when they are off). */
 export function activeNativeKernels(): string[] {
-  return nativeKernelsActive() ? Object.values(NATIVE_KERNEL_NAMES) : [];
+  if (!nativeKernelsActive()) return [];
+  return [...Object.values(NATIVE_KERNEL_NAMES), `add (same-shape float32 tensors of ${NATIVE_ADD_MIN_SIZE}+ elements)`];
 }

@@ -26,6 +26,7 @@ export const NATIVE_KERNEL_NAMES = {
   GridmixBatchNormInfer: 'batch norm (evaluation, ReLU fused where one follows)',
   GridmixMaxPool: 'max pool',
   GridmixMaxPoolGrad: 'max pool gradient',
+  GridmixAddRelu: 'residual add + relu',
   GridmixRelu: 'relu (where no batch norm precedes it)',
   GridmixReluGrad: 'relu gradient',
 } as const;
@@ -92,8 +93,17 @@ const hasBias = (g: number[]) => g[18] === 1;
 
 let registered = false;
 
-/** Registers the kernels and gradients on the wasm backend, once per thread. */
-export function registerNativeKernels(addon: NativeAddon): void {
+/**
+ * Adds of float32 tensors of the same shape at least this big go native (residual adds, the tape's
+ * gradient accumulation, updates of big parameters); below it the call costs more than it saves.
+ */
+export const NATIVE_ADD_MIN_SIZE = 16384;
+
+/**
+ * Registers the kernels and gradients on the wasm backend, once per thread. `active` says whether
+ * the native kernels are on now: tfjs's own Add kernel, which this replaces, asks it on every call.
+ */
+export function registerNativeKernels(addon: NativeAddon, active: () => boolean): void {
   if (registered) return;
   registered = true;
   // Inputs by name, as ./ops.ts and the gradients below pass them.
@@ -154,6 +164,11 @@ export function registerNativeKernels(addon: NativeAddon): void {
     const g = geometryOf(attrs);
     return runOnHeap(b, addon.maxPoolGrad, [dy, workspace], [[g[0], g[1], g[2], g[3]]], g)[0];
   });
+  kernel('GridmixAddRelu', (b, { a, b: addend }) => {
+    requireFloat32('addRelu', { a, b: addend });
+    return runOnHeap(b, addon.add, [a, addend], [a.shape], [tf.util.sizeFromShape(a.shape), 1])[0];
+  });
+  replaceAdd(addon, active);
   kernel('GridmixRelu', (b, { x }) => {
     requireFloat32('relu', { x });
     return runOnHeap(b, addon.relu, [x], [x.shape], [tf.util.sizeFromShape(x.shape)])[0];
@@ -198,8 +213,43 @@ export function registerNativeKernels(addon: NativeAddon): void {
     },
   });
   tf.registerGradient({
+    kernelName: 'GridmixAddRelu',
+    outputsToSave: [true],
+    gradFunc: (dy, [y]) => {
+      // relu(a + b)' = dy where the output is > 0; each input gets its own tensor (a reshape shares
+      // the data), as the tape disposes accumulated gradients one by one.
+      const passed = tf.engine().runKernel('GridmixReluGrad', { dy: dy as tf.Tensor, x: y }) as tf.Tensor;
+      return { a: () => tf.reshape(passed, y.shape), b: () => tf.reshape(passed, y.shape) };
+    },
+  });
+  tf.registerGradient({
     kernelName: 'GridmixRelu',
     inputsToSave: ['x'],
     gradFunc: (dy, [x]) => ({ x: () => tf.engine().runKernel('GridmixReluGrad', { dy: dy as tf.Tensor, x }) as tf.Tensor }),
+  });
+}
+
+/**
+ * tfjs's Add kernel on wasm, with same-shape float32 adds of NATIVE_ADD_MIN_SIZE elements or more on
+ * oneDNN (all cores) while the native kernels are on; everything else (broadcasting, other dtypes,
+ * small tensors, native off) goes to the original kernel. Add's gradient is tfjs's, unchanged.
+ */
+function replaceAdd(addon: NativeAddon, active: () => boolean): void {
+  const original = tf.getKernel('Add', 'wasm');
+  if (!original) throw new Error("the wasm backend has no Add kernel to take over");
+  tf.unregisterKernel('Add', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Add',
+    backendName: 'wasm',
+    // The original binds its wasm function when a wasm backend starts: it must keep doing so.
+    setupFunc: original.setupFunc,
+    kernelFunc: (args) => {
+      const { a, b } = args.inputs as Record<string, tf.TensorInfo>;
+      const size = tf.util.sizeFromShape(a.shape);
+      const native = active() && a.dtype === 'float32' && b.dtype === 'float32' && size >= NATIVE_ADD_MIN_SIZE &&
+        tf.util.arraysEqual(a.shape, b.shape);
+      if (!native) return original.kernelFunc(args);
+      return runOnHeap(args.backend as unknown as WasmBackend, addon.add, [a, b], [a.shape], [size, 0])[0];
+    },
   });
 }

@@ -25,6 +25,11 @@ export function nativeBatchNormTrain(
   return [y as tf.Tensor4D, mean as tf.Tensor1D, variance as tf.Tensor1D];
 }
 
+/** relu(a + b) in one pass, as a residual block ends. */
+export function nativeAddRelu<T extends tf.Tensor>(a: T, b: T): T {
+  return tf.engine().runKernel('GridmixAddRelu', { a, b }) as T;
+}
+
 export function nativeRelu<T extends tf.Tensor>(x: T): T {
   return tf.engine().runKernel('GridmixRelu', { x }) as T;
 }
