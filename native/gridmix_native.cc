@@ -649,6 +649,103 @@ napi_value MaxPoolWorkspaceBytes(napi_env env, napi_callback_info info) {
   return bytes < 0 ? nullptr : numberValue(env, bytes);
 }
 
+// ---- average pooling over whole windows (global pooling, the local head's divisible grids) --------
+
+// dims: B, H, W, C, Ho, Wo, kh, kw: windows of kh x kw with stride kh x kw and no padding (rows and
+// columns past the last whole window are left out, as 'valid' pooling does).
+using AvgPoolPrimitives = PrimitivePair<dnnl::pooling_forward, dnnl::pooling_backward>;
+
+thread_local std::map<std::string, std::unique_ptr<AvgPoolPrimitives>> avgPoolCache;
+
+AvgPoolPrimitives &avgPoolFor(const std::vector<int32_t> &d) {
+  return cached(avgPoolCache, keyOf("avgpool", d), [&] {
+    memory::dims window{d[6], d[7]}, none{0, 0};
+    memory::desc src = nhwc(d[0], d[3], d[1], d[2]), dst = nhwc(d[0], d[3], d[4], d[5]);
+    auto algorithm = dnnl::algorithm::pooling_avg_exclude_padding;
+    return std::make_unique<AvgPoolPrimitives>(
+        dnnl::pooling_forward::desc(dnnl::prop_kind::forward_training, algorithm, src, dst, window, window, none, none),
+        dnnl::pooling_backward::desc(algorithm, src, dst, window, window, none, none));
+  });
+}
+
+// offsets: x, y
+napi_value AvgPool(napi_env env, napi_callback_info info) {
+  Args args;
+  if (!readArgs(env, info, args, 2, 8)) return nullptr;
+  return guarded(env, "avgPool", [&] {
+    const auto &d = args.dims;
+    float *x = at(env, args, 0, 4ul * d[0] * d[1] * d[2] * d[3]), *y = at(env, args, 1, 4ul * d[0] * d[4] * d[5] * d[3]);
+    if (!x || !y) return;
+    AvgPoolPrimitives &p = avgPoolFor(d);
+    auto &engine = cpuEngine();
+    p.forward.execute(cpuStream(), {{DNNL_ARG_SRC, memory(nhwc(d[0], d[3], d[1], d[2]), engine, x)},
+                                    {DNNL_ARG_DST, memory(nhwc(d[0], d[3], d[4], d[5]), engine, y)},
+                                    {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.forwardPd.scratchpad_desc())}});
+    cpuStream().wait();
+  });
+}
+
+// offsets: dy, dx
+napi_value AvgPoolGrad(napi_env env, napi_callback_info info) {
+  Args args;
+  if (!readArgs(env, info, args, 2, 8)) return nullptr;
+  return guarded(env, "avgPoolGrad", [&] {
+    const auto &d = args.dims;
+    float *dy = at(env, args, 0, 4ul * d[0] * d[4] * d[5] * d[3]), *dx = at(env, args, 1, 4ul * d[0] * d[1] * d[2] * d[3]);
+    if (!dy || !dx) return;
+    AvgPoolPrimitives &p = avgPoolFor(d);
+    auto &engine = cpuEngine();
+    p.backward.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, memory(nhwc(d[0], d[3], d[4], d[5]), engine, dy)},
+                                     {DNNL_ARG_DIFF_SRC, memory(nhwc(d[0], d[3], d[1], d[2]), engine, dx)},
+                                     {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.backwardPd.scratchpad_desc())}});
+    cpuStream().wait();
+  });
+}
+
+// ---- matrix multiply (the classifier and its gradients) ------------------------------------------
+
+// dims: M, K, N, transposeA, transposeB, bias. y[M, N] = op(a) op(b) (+ bias[N]), where op(a) is
+// [M, K] (stored [K, M] when transposed) and op(b) [K, N] (stored [N, K] when transposed).
+thread_local std::map<std::string, std::unique_ptr<dnnl::matmul>> matmulCache;
+
+struct MatMulShape {
+  memory::dim m, k, n;
+  bool transposeA, transposeB, hasBias;
+  explicit MatMulShape(const std::vector<int32_t> &d)
+      : m(d[0]), k(d[1]), n(d[2]), transposeA(d[3] != 0), transposeB(d[4] != 0), hasBias(d[5] != 0) {}
+  memory::desc a() const { return memory::desc({m, k}, dt::f32, transposeA ? memory::dims{1, m} : memory::dims{k, 1}); }
+  memory::desc b() const { return memory::desc({k, n}, dt::f32, transposeB ? memory::dims{1, k} : memory::dims{n, 1}); }
+  memory::desc bias() const { return memory::desc({1, n}, dt::f32, tag::ab); }
+  memory::desc y() const { return memory::desc({m, n}, dt::f32, tag::ab); }
+};
+
+dnnl::matmul &matmulFor(const std::vector<int32_t> &d) {
+  return cached(matmulCache, keyOf("matmul", d), [&] {
+    MatMulShape s(d);
+    auto desc = s.hasBias ? dnnl::matmul::desc(s.a(), s.b(), s.bias(), s.y()) : dnnl::matmul::desc(s.a(), s.b(), s.y());
+    return std::make_unique<dnnl::matmul>(dnnl::matmul::primitive_desc(desc, cpuEngine()));
+  });
+}
+
+// offsets: a, b, bias (read only with a bias), y
+napi_value MatMul(napi_env env, napi_callback_info info) {
+  Args args;
+  if (!readArgs(env, info, args, 4, 6)) return nullptr;
+  return guarded(env, "matMul", [&] {
+    MatMulShape s(args.dims);
+    float *a = at(env, args, 0, 4ul * s.m * s.k), *b = at(env, args, 1, 4ul * s.k * s.n);
+    float *bias = at(env, args, 2, s.hasBias ? 4ul * s.n : 0), *y = at(env, args, 3, 4ul * s.m * s.n);
+    if (!a || !b || !bias || !y) return;
+    auto &engine = cpuEngine();
+    std::unordered_map<int, memory> execArgs{{DNNL_ARG_SRC, memory(s.a(), engine, a)},
+                                             {DNNL_ARG_WEIGHTS, memory(s.b(), engine, b)},
+                                             {DNNL_ARG_DST, memory(s.y(), engine, y)}};
+    if (s.hasBias) execArgs.insert({DNNL_ARG_BIAS, memory(s.bias(), engine, bias)});
+    matmulFor(args.dims).execute(cpuStream(), execArgs);
+    cpuStream().wait();
+  });
+}
+
 // ---- module ---------------------------------------------------------------------------------------
 
 napi_value SetThreads(napi_env env, napi_callback_info info) {
@@ -711,6 +808,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"relu", nullptr, Relu, nullptr, nullptr, nullptr, kMethod, nullptr},
       {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, kMethod, nullptr},
       {"add", nullptr, Add, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"avgPool", nullptr, AvgPool, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"avgPoolGrad", nullptr, AvgPoolGrad, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, kMethod, nullptr},
       {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, kMethod, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, kMethod, nullptr},
       {"maxPoolWorkspaceBytes", nullptr, MaxPoolWorkspaceBytes, nullptr, nullptr, nullptr, kMethod, nullptr},

@@ -657,6 +657,97 @@ test(`tfjs's Add on wasm goes native for same-shape float32 tensors of ${NATIVE_
   t.diagnostic('native add taken only for the big same-shape float32 case');
 }));
 
+// ---- average pooling, the classifier's matrix multiply --------------------------------------------
+test('average pooling over whole windows (global, 2x3; 3x3 with rows left over): native = float64 = wasm-only, gradient too', (t) => withNative(t, (spy) => {
+  const rng = new Rng(3300);
+  for (const c of [{ shape: [2, 8, 8, 3], kh: 8, kw: 8 }, { shape: [1, 4, 6, 7], kh: 2, kw: 3 }]) {
+    const [b, h, w, ch] = c.shape;
+    const [ho, wo] = [Math.floor(h / c.kh), Math.floor(w / c.kw)];
+    const x = normals(rng, b * h * w * ch);
+    const u = normals(rng, b * ho * wo * ch);
+    const at = (n: number, i: number, j: number, k: number) => ((n * h + i) * w + j) * ch + k;
+    const refY = new Float64Array(b * ho * wo * ch);
+    const refDx = new Float64Array(x.length);
+    for (let n = 0; n < b; n++) for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) for (let k = 0; k < ch; k++) {
+      const out = ((n * ho + i) * wo + j) * ch + k;
+      for (let r = 0; r < c.kh; r++) for (let q = 0; q < c.kw; q++) {
+        refY[out] += x[at(n, i * c.kh + r, j * c.kw + q, k)] / (c.kh * c.kw);
+        refDx[at(n, i * c.kh + r, j * c.kw + q, k)] = u[out] / (c.kh * c.kw);
+      }
+    }
+    const run = () => tf.tidy(() => {
+      const xt = tf.tensor4d(x, c.shape as [number, number, number, number]);
+      const pool = (v: tf.Tensor) => ops.adaptiveAvgPool(v as tf.Tensor4D, ho, wo);
+      const ut = tf.tensor(u, [b, ho, wo, ch]);
+      return [pool(xt), tf.grad((v: tf.Tensor) => tf.sum(tf.mul(pool(v), ut)))(xt)].map((v) => v.dataSync() as Float32Array);
+    });
+    const { native, wasmOnly, calls } = onBothPaths(spy, run);
+    enableNativeKernels();
+    assert.deepEqual(calls, { GridmixAvgPool: 2, GridmixAvgPoolGrad: 1 });
+    checkErrors(t, {
+      [`${c.shape} y native/f64`]: relativeError(native[0], refY),
+      [`${c.shape} dx native/f64`]: relativeError(native[1], refDx),
+      [`${c.shape} dx wasm-only/f64`]: relativeError(wasmOnly[1], refDx),
+    }, 1e-6);
+  }
+  // Rows and columns left over ('valid' windows; adaptive pooling never has them).
+  const xt = tf.tensor4d(normals(rng, 2 * 9 * 7 * 5), [2, 9, 7, 5]);
+  try {
+    const gradOf = () => tf.tidy(() => tf.grad((v: tf.Tensor) => tf.sum(ops.avgPool(v as tf.Tensor4D, 3, 3, 'valid')))(xt).dataSync() as Float32Array);
+    const native = gradOf();
+    disableNativeKernels();
+    const wasmOnly = gradOf();
+    checkErrors(t, { 'avgPool 3x3 valid on 9x7, dx native/wasm-only': relativeError(native, wasmOnly) }, 1e-6);
+    const unread = native.filter((_, i) => Math.floor(i / 5) % 7 === 6);
+    assert.ok(unread.every((v) => v === 0), 'the column past the last whole window gets no gradient');
+  } finally {
+    xt.dispose();
+  }
+}));
+
+test('linear (matrix multiply + bias) and its gradients: native = float64 = wasm-only, with and without a bias', (t) => withNative(t, (spy) => {
+  const rng = new Rng(3400);
+  for (const c of [{ batch: 5, inputs: 7, outputs: 3, bias: true }, { batch: 16, inputs: 33, outputs: 10, bias: false }]) {
+    const x = normals(rng, c.batch * c.inputs);
+    const w = normals(rng, c.inputs * c.outputs);
+    const bias = normals(rng, c.outputs);
+    const u = normals(rng, c.batch * c.outputs);
+    const refY = new Float64Array(c.batch * c.outputs);
+    const refDx = new Float64Array(x.length);
+    const refDw = new Float64Array(w.length);
+    const refDb = new Float64Array(c.outputs);
+    for (let i = 0; i < c.batch; i++) for (let o = 0; o < c.outputs; o++) {
+      let acc = c.bias ? bias[o] : 0;
+      for (let k = 0; k < c.inputs; k++) {
+        acc += x[i * c.inputs + k] * w[k * c.outputs + o];
+        refDx[i * c.inputs + k] += u[i * c.outputs + o] * w[k * c.outputs + o];
+        refDw[k * c.outputs + o] += x[i * c.inputs + k] * u[i * c.outputs + o];
+      }
+      refY[i * c.outputs + o] = acc;
+      refDb[o] += u[i * c.outputs + o];
+    }
+    const run = () => tf.tidy(() => {
+      const [xt, wt, bt, ut] = [tf.tensor2d(x, [c.batch, c.inputs]), tf.tensor2d(w, [c.inputs, c.outputs]), tf.tensor1d(bias), tf.tensor2d(u, [c.batch, c.outputs])];
+      const f = (p: tf.Tensor, q: tf.Tensor, r?: tf.Tensor) => ops.linear(p as tf.Tensor2D, q as tf.Tensor2D, r as tf.Tensor1D | undefined);
+      const grads = c.bias
+        ? tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.sum(tf.mul(f(p, q, r), ut)))([xt, wt, bt])
+        : tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(f(p, q), ut)))([xt, wt]);
+      return [f(xt, wt, c.bias ? bt : undefined), ...grads].map((v) => v.dataSync() as Float32Array);
+    });
+    const { native, wasmOnly, calls } = onBothPaths(spy, run);
+    enableNativeKernels();
+    assert.deepEqual(calls, { GridmixMatMul: 4 }, 'forward twice, then one product per gradient');
+    const errors: Record<string, number> = {
+      'y native/f64': relativeError(native[0], refY),
+      'dx native/f64': relativeError(native[1], refDx),
+      'dw native/f64': relativeError(native[2], refDw),
+      'dw wasm-only/f64': relativeError(wasmOnly[2], refDw),
+    };
+    if (c.bias) errors['dbias native/f64'] = relativeError(native[3], refDb);
+    checkErrors(t, errors, CONV_RTOL);
+  }
+}));
+
 // ---- memory -------------------------------------------------------------------------------------
 function makeParams(rng: Rng): Record<string, tf.Variable> {
   const v = (shape: number[]) => tf.variable(tf.tensor(normals(rng, shape.reduce((a, b) => a * b, 1), 0, 0.3), shape));
@@ -668,10 +759,15 @@ function makeParams(rng: Rng): Record<string, tf.Variable> {
     gamma2: tf.variable(tf.ones([6])),
     beta2: tf.variable(tf.zeros([6])),
     pointwise: v([1, 1, 6, 5]),
+    fc: v([5, 4]),
+    fcBias: tf.variable(tf.zeros([4])),
   };
 }
 
-/** A small network over every native op: conv, batch norm (training and evaluation), relu, max pool, grouped conv with a residual add + relu, strided 1x1 conv. */
+/**
+ * A small network over every native op: conv, batch norm (training and evaluation), relu, max pool,
+ * grouped conv with a residual add + relu, strided 1x1 conv, global average pool, a linear layer.
+ */
 function network(x: tf.Tensor4D, p: Record<string, tf.Variable>): tf.Scalar {
   let h = ops.conv2d(x, p.stem as tf.Tensor4D, { strides: 2, pad: 3 });
   h = ops.relu(ops.batchNormTrain(h, p.gamma1 as tf.Tensor1D, p.beta1 as tf.Tensor1D, EPS).y);
@@ -684,7 +780,8 @@ function network(x: tf.Tensor4D, p: Record<string, tf.Variable>): tf.Scalar {
   ops.batchNormInfer(h, p.gamma2 as tf.Tensor1D, p.beta2 as tf.Tensor1D, p.beta2 as tf.Tensor1D, p.gamma2 as tf.Tensor1D, EPS, { relu: true });
   h = ops.relu(ops.batchNormTrain(h, p.gamma2 as tf.Tensor1D, p.beta2 as tf.Tensor1D, EPS).y);
   h = ops.conv2d(h, p.pointwise as tf.Tensor4D, { strides: 2, pad: 'valid' });
-  return tf.mean(tf.square(h));
+  const logits = ops.linear(ops.globalAvgPool(h), p.fc as tf.Tensor2D, p.fcBias as tf.Tensor1D);
+  return tf.add(tf.mean(tf.square(h)), tf.mean(tf.square(logits)));
 }
 
 /** Loss and every parameter's gradient (by its key in `params`), as plain arrays. */

@@ -18,6 +18,9 @@ export interface NativeAddon {
   /** Bytes of the workspace (where each maximum was) a max-pooling geometry needs. */
   maxPoolWorkspaceBytes(dims: Int32Array): number;
   add(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
+  avgPool(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
+  avgPoolGrad(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
+  matMul(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
   relu(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
   reluGrad(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
   setThreads(threads: number): void;

@@ -24,6 +24,9 @@ export const NATIVE_KERNEL_NAMES = {
   GridmixBatchNormTrain: 'batch norm (training, ReLU fused where one follows)',
   GridmixBatchNormGrad: 'batch norm gradient',
   GridmixBatchNormInfer: 'batch norm (evaluation, ReLU fused where one follows)',
+  GridmixAvgPool: 'average pool (whole windows: global, the local head)',
+  GridmixAvgPoolGrad: 'average pool gradient',
+  GridmixMatMul: 'matrix multiply (the classifier, with its bias, and its gradients)',
   GridmixMaxPool: 'max pool',
   GridmixMaxPoolGrad: 'max pool gradient',
   GridmixAddRelu: 'residual add + relu',
@@ -169,6 +172,25 @@ export function registerNativeKernels(addon: NativeAddon, active: () => boolean)
     return runOnHeap(b, addon.add, [a, addend], [a.shape], [tf.util.sizeFromShape(a.shape), 1])[0];
   });
   replaceAdd(addon, active);
+  // attrs.geometry: B, H, W, C, Ho, Wo, kh, kw (whole windows, stride = window).
+  kernel('GridmixAvgPool', (b, { x }, attrs) => {
+    requireFloat32('avgPool', { x });
+    const g = geometryOf(attrs);
+    return runOnHeap(b, addon.avgPool, [x], [[g[0], g[4], g[5], g[3]]], g)[0];
+  });
+  kernel('GridmixAvgPoolGrad', (b, { dy }, attrs) => {
+    const g = geometryOf(attrs);
+    return runOnHeap(b, addon.avgPoolGrad, [dy], [[g[0], g[1], g[2], g[3]]], g)[0];
+  });
+  // y = op(a) op(b) (+ bias): op(a) [M, K], op(b) [K, N]; op transposes where attrs say so.
+  kernel('GridmixMatMul', (b, { a, b: right, bias }, attrs) => {
+    requireFloat32('matMul', bias ? { a, b: right, bias } : { a, b: right });
+    const [transposeA, transposeB] = [attrs.transposeA === true, attrs.transposeB === true];
+    const [m, k] = transposeA ? [a.shape[1], a.shape[0]] : a.shape;
+    const n = transposeB ? right.shape[0] : right.shape[1];
+    const dims = [m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0, bias ? 1 : 0];
+    return runOnHeap(b, addon.matMul, [a, right], [[m, n]], dims, 0, ([y]) => [a, right, bias ?? right, y])[0];
+  });
   kernel('GridmixRelu', (b, { x }) => {
     requireFloat32('relu', { x });
     return runOnHeap(b, addon.relu, [x], [x.shape], [tf.util.sizeFromShape(x.shape)])[0];
@@ -220,6 +242,26 @@ export function registerNativeKernels(addon: NativeAddon, active: () => boolean)
       // the data), as the tape disposes accumulated gradients one by one.
       const passed = tf.engine().runKernel('GridmixReluGrad', { dy: dy as tf.Tensor, x: y }) as tf.Tensor;
       return { a: () => tf.reshape(passed, y.shape), b: () => tf.reshape(passed, y.shape) };
+    },
+  });
+  tf.registerGradient({
+    kernelName: 'GridmixAvgPool',
+    gradFunc: (dy, _saved, attrs) => ({ x: () => tf.engine().runKernel('GridmixAvgPoolGrad', { dy: dy as tf.Tensor }, attrs) as tf.Tensor }),
+  });
+  tf.registerGradient({
+    kernelName: 'GridmixMatMul',
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dys, [a, b], attrs) => {
+      // Only the classifier's y = a b + bias is differentiated: its gradients are themselves products.
+      if (attrs.transposeA || attrs.transposeB) throw new Error('GridmixMatMul: no gradient for transposed operands');
+      const dy = dys as tf.Tensor;
+      const product = (left: tf.Tensor, right: tf.Tensor, transposeA: boolean, transposeB: boolean) =>
+        tf.engine().runKernel('GridmixMatMul', { a: left, b: right }, { transposeA, transposeB }) as tf.Tensor;
+      return {
+        a: () => product(dy, b, false, true),
+        b: () => product(a, dy, true, false),
+        bias: () => tf.sum(dy, 0),
+      };
     },
   });
   tf.registerGradient({

@@ -25,6 +25,20 @@ export function nativeBatchNormTrain(
   return [y as tf.Tensor4D, mean as tf.Tensor1D, variance as tf.Tensor1D];
 }
 
+/** Mean of each whole kh x kw window (stride = window, no padding). */
+export function nativeWindowAverage(x: tf.Tensor4D, kh: number, kw: number): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  const geometry = [b, h, w, c, Math.floor(h / kh), Math.floor(w / kw), kh, kw];
+  return tf.engine().runKernel('GridmixAvgPool', { x }, { geometry }) as tf.Tensor4D;
+}
+
+/** x weight (+ bias): x [B, in], weight [in, out]. */
+export function nativeLinear(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
+  const inputs: tf.NamedTensorMap = { a: x, b: weight };
+  if (bias) inputs.bias = bias;
+  return tf.engine().runKernel('GridmixMatMul', inputs, { transposeA: false, transposeB: false }) as tf.Tensor2D;
+}
+
 /** relu(a + b) in one pass, as a residual block ends. */
 export function nativeAddRelu<T extends tf.Tensor>(a: T, b: T): T {
   return tf.engine().runKernel('GridmixAddRelu', { a, b }) as T;
