@@ -25,13 +25,14 @@ export type BackboneJob =
   | { kind: 'table3'; backbone: string; maxBatch?: number };
 
 /**
- * A wasm instance addresses at most 4 GiB; past that its allocator aborts the instance for good
- * (ResNet-101 on 32x32 needs ~130 MB of heap per image in a training step: batch 32 does not fit).
- * The job then fails with this error, and the parent retries at a smaller batch in a new process.
+ * A wasm instance addresses at most 4 GiB; past that its allocator aborts the instance for good, or
+ * a kernel reads past the heap's end (ResNet-101 on 32x32 needs ~130 MB of heap per image in a
+ * training step, so batch 32 fits or not depending on fragmentation). The job then fails with this
+ * error, and the parent retries at a smaller batch in a new process.
  */
 export class WasmHeapExhausted extends Error {
-  constructor(readonly batchSize: number) {
-    super(`the wasm heap ran out at batch ${batchSize} (a wasm instance addresses at most 4 GiB)`);
+  constructor(readonly batchSize: number, cause: string) {
+    super(`the wasm heap ran out at batch ${batchSize} (${cause}; a wasm instance addresses at most 4 GiB)`);
   }
 
   /** The batch named by this error's message (as the child process prints it), if it is one. */
@@ -41,9 +42,12 @@ export class WasmHeapExhausted extends Error {
   }
 }
 
-/** Emscripten's abort(), which is how the wasm allocator reports that the heap cannot grow. */
-function isWasmAbort(err: unknown): boolean {
-  return err instanceof Error && err.message.startsWith('Aborted(');
+/**
+ * How a wasm instance fails when its heap cannot grow: Emscripten's abort() ("Aborted()") or a
+ * WebAssembly.RuntimeError ("memory access out of bounds"), both seen here at ResNet-101 batch 32.
+ */
+function isWasmHeapFailure(err: unknown): err is Error {
+  return err instanceof WebAssembly.RuntimeError || (err instanceof Error && err.message.startsWith('Aborted('));
 }
 
 export interface JobContext {
@@ -72,7 +76,7 @@ function atBatch<T>(batchSize: number, measure: () => T): T {
   try {
     return measure();
   } catch (err) {
-    throw isWasmAbort(err) ? new WasmHeapExhausted(batchSize) : err;
+    throw isWasmHeapFailure(err) ? new WasmHeapExhausted(batchSize, err.message) : err;
   }
 }
 

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { batchCandidates, estimatedSeconds, largestBatchWithinBudget, secondsPerImage } from '../../src/bench/budget';
 import { baselineAndEnd, growthPercent } from '../../src/bench/memory';
+import { WasmHeapExhausted } from '../../src/bench/backbone-jobs';
 import { withStepShare } from '../../src/bench/mixing';
 import type { MixingRecord } from '../../src/bench/records';
 import { median, timeRuns } from '../../src/bench/statistics';
@@ -74,6 +75,15 @@ describe('budget', () => {
     assert.equal(estimatedSeconds(perImage, 32, plan), 48);
     assert.equal(largestBatchWithinBudget(perImage, [128, 64, 32, 16], plan), 32);
     assert.equal(largestBatchWithinBudget(perImage, [128, 64], plan), undefined);
+  });
+});
+
+describe('a wasm heap that ran out', () => {
+  it('names its batch in a line the parent process reads back', () => {
+    const error = new WasmHeapExhausted(32, 'memory access out of bounds');
+    assert.equal(WasmHeapExhausted.batchIn(error.message), 32);
+    assert.match(error.message, /memory access out of bounds; a wasm instance addresses at most 4 GiB/);
+    assert.equal(WasmHeapExhausted.batchIn('Aborted(). Build with -sASSERTIONS for more info.'), undefined);
   });
 });
 
