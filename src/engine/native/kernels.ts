@@ -1,6 +1,7 @@
 // The native oneDNN kernels as kernels of the tfjs wasm backend, with their gradients. They are
-// registered under gridmix's own names (GridmixConv2D, ...), so tfjs's kernels stay as they are and
-// the engine's ops choose per call (ops/*.ts ask nativeKernelsActive()). Each kernel makes its
+// registered under gridmix's own names (GridmixConv2D, ...), so the engine's ops choose per call
+// (ops/*.ts ask nativeKernelsActive()); of tfjs's own kernels only Add is taken over, for the big
+// adds of the tape's gradient sums, which no op of ours makes (replaceAdd). Each kernel makes its
 // output on the wasm heap first and only then takes the heap's buffer: making an output can grow
 // the heap, which replaces the ArrayBuffer, and a view taken before would point at freed memory.
 import * as tf from '@tensorflow/tfjs';
