@@ -364,12 +364,16 @@ thread_local std::map<std::string, std::unique_ptr<NormPrimitives>> normCache;
 memory::desc activation(const std::vector<int32_t> &d) { return nhwc(d[0], d[3], d[1], d[2]); }
 memory::desc channels(const std::vector<int32_t> &d) { return memory::desc({d[3]}, dt::f32, tag::x); }
 
+// Epsilon's exact bits for a cache key: std::to_string keeps 6 decimals, so 1e-7 and 1e-9 would share
+// a primitive.
+std::string epsilonKey(float epsilon) {
+  uint32_t bits;
+  std::memcpy(&bits, &epsilon, sizeof bits);
+  return "," + std::to_string(bits);
+}
+
 NormPrimitives &normFor(const std::vector<int32_t> &dims, float epsilon) {
-  // The key holds epsilon's exact bits: std::to_string keeps 6 decimals, so 1e-7 and 1e-9 would
-  // share a primitive.
-  uint32_t epsilonBits;
-  std::memcpy(&epsilonBits, &epsilon, sizeof epsilonBits);
-  return cached(normCache, keyOf("bn", dims) + "," + std::to_string(epsilonBits), [&] {
+  return cached(normCache, keyOf("bn", dims) + epsilonKey(epsilon), [&] {
     auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
     if (dims[4]) flags = flags | dnnl::normalization_flags::fuse_norm_relu;
     return std::make_unique<NormPrimitives>(
@@ -455,9 +459,7 @@ thread_local std::map<std::string, std::unique_ptr<dnnl::batch_normalization_for
 
 // dims: B, H, W, C, relu (1: a ReLU fused after the affine); scalar: epsilon.
 dnnl::batch_normalization_forward &inferenceNormFor(const std::vector<int32_t> &dims, float epsilon) {
-  uint32_t epsilonBits;
-  std::memcpy(&epsilonBits, &epsilon, sizeof epsilonBits);
-  return cached(inferenceNormCache, keyOf("bninfer", dims) + "," + std::to_string(epsilonBits), [&] {
+  return cached(inferenceNormCache, keyOf("bninfer", dims) + epsilonKey(epsilon), [&] {
     auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
                  dnnl::normalization_flags::use_shift;
     if (dims[4]) flags = flags | dnnl::normalization_flags::fuse_norm_relu;
@@ -584,16 +586,15 @@ using PoolPrimitives = PrimitivePair<dnnl::pooling_forward, dnnl::pooling_backwa
 
 thread_local std::map<std::string, std::unique_ptr<PoolPrimitives>> poolCache;
 
-memory::desc poolSrc(const std::vector<int32_t> &d) { return nhwc(d[0], d[3], d[1], d[2]); }
 memory::desc poolDst(const std::vector<int32_t> &d) { return nhwc(d[0], d[3], d[4], d[5]); }
 
 PoolPrimitives &poolFor(const std::vector<int32_t> &d) {
   return cached(poolCache, keyOf("maxpool", d), [&] {
     memory::dims strides{d[8], d[9]}, kernel{d[6], d[7]}, padL{d[10], d[11]}, padR{d[12], d[13]};
     return std::make_unique<PoolPrimitives>(
-        dnnl::pooling_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::pooling_max, poolSrc(d), poolDst(d), strides,
+        dnnl::pooling_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::pooling_max, activation(d), poolDst(d), strides,
                                     kernel, padL, padR),
-        dnnl::pooling_backward::desc(dnnl::algorithm::pooling_max, poolSrc(d), poolDst(d), strides, kernel, padL, padR));
+        dnnl::pooling_backward::desc(dnnl::algorithm::pooling_max, activation(d), poolDst(d), strides, kernel, padL, padR));
   });
 }
 
@@ -612,7 +613,7 @@ napi_value MaxPool(napi_env env, napi_callback_info info) {
     float *ws = at(env, args, 2, wsDesc.get_size());
     if (!x || !y || !ws) return;
     auto &engine = cpuEngine();
-    p.forward.execute(cpuStream(), {{DNNL_ARG_SRC, memory(poolSrc(d), engine, x)},
+    p.forward.execute(cpuStream(), {{DNNL_ARG_SRC, memory(activation(d), engine, x)},
                                     {DNNL_ARG_DST, memory(poolDst(d), engine, y)},
                                     {DNNL_ARG_WORKSPACE, memory(wsDesc, engine, ws)},
                                     {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.forwardPd.scratchpad_desc())}});
@@ -634,7 +635,7 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
     auto &engine = cpuEngine();
     p.backward.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, memory(poolDst(d), engine, dy)},
                                      {DNNL_ARG_WORKSPACE, memory(wsDesc, engine, ws)},
-                                     {DNNL_ARG_DIFF_SRC, memory(poolSrc(d), engine, dx)},
+                                     {DNNL_ARG_DIFF_SRC, memory(activation(d), engine, dx)},
                                      {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.backwardPd.scratchpad_desc())}});
     cpuStream().wait();
   });
