@@ -93,28 +93,34 @@ convCases.forEach((c, i) => {
 
 // ---- batch norm -------------------------------------------------------------------------------
 const EPS = 1e-5;
-for (const [i, shape] of [[2, 3, 4, 5], [3, 5, 5, 2], [4, 1, 1, 3], [1, 1, 1, 2]].entries()) {
-  const c = shape[3];
-  checkCase({
-    name: `batchNormTrain on ${shape.join('x')}`,
-    inputs: [{ shape }, { shape: [c], kind: 'positive' }, { shape: [c] }],
-    ours: (x, g, b) => {
-      const r = ops.batchNormTrain(x as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, EPS);
-      return [r.y, r.mean, r.variance];
-    },
-    reference: (x, g, b) => {
-      const { mean, variance } = tf.moments(x, [0, 1, 2]);
-      return [tf.batchNorm(x as tf.Tensor4D, mean, variance, b as tf.Tensor1D, g as tf.Tensor1D, EPS), mean, variance];
-    },
-  }, 200 + i);
-}
+const maybeRelu = (y: tf.Tensor, relu: boolean): tf.Tensor => (relu ? tf.relu(y) : y);
+const BN_SHAPES = [[2, 3, 4, 5], [3, 5, 5, 2], [4, 1, 1, 3], [1, 1, 1, 2]];
+for (const relu of [false, true]) {
+  for (const [i, shape] of BN_SHAPES.entries()) {
+    const c = shape[3];
+    checkCase({
+      name: `batchNormTrain${relu ? ' + ReLU' : ''} on ${shape.join('x')}`,
+      inputs: [{ shape }, { shape: [c], kind: 'positive' }, { shape: [c] }],
+      ours: (x, g, b) => {
+        const r = ops.batchNormTrain(x as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, EPS, { relu });
+        return [r.y, r.mean, r.variance];
+      },
+      reference: (x, g, b) => {
+        const { mean, variance } = tf.moments(x, [0, 1, 2]);
+        return [maybeRelu(tf.batchNorm(x as tf.Tensor4D, mean, variance, b as tf.Tensor1D, g as tf.Tensor1D, EPS), relu), mean, variance];
+      },
+    }, 200 + i + (relu ? BN_SHAPES.length : 0));
+  }
 
-checkCase({
-  name: 'batchNormInfer with running statistics',
-  inputs: [{ shape: [2, 3, 3, 4] }, { shape: [4], kind: 'positive' }, { shape: [4] }, { shape: [4] }, { shape: [4], kind: 'positive' }],
-  ours: (x, g, b, m, v) => ops.batchNormInfer(x as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, m as tf.Tensor1D, v as tf.Tensor1D, EPS),
-  reference: (x, g, b, m, v) => tf.add(tf.mul(tf.div(tf.sub(x, m), tf.sqrt(tf.add(v, EPS))), g), b),
-}, 250);
+  checkCase({
+    name: `batchNormInfer${relu ? ' + ReLU' : ''} with running statistics`,
+    inputs: [{ shape: [2, 3, 3, 4] }, { shape: [4], kind: 'positive' }, { shape: [4] }, { shape: [4] }, { shape: [4], kind: 'positive' }],
+    ours: (x, g, b, m, v) => ops.batchNormInfer(
+      x as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, m as tf.Tensor1D, v as tf.Tensor1D, EPS, { relu },
+    ),
+    reference: (x, g, b, m, v) => maybeRelu(tf.add(tf.mul(tf.div(tf.sub(x, m), tf.sqrt(tf.add(v, EPS))), g), b), relu),
+  }, relu ? 251 : 250);
+}
 
 // ---- pooling ----------------------------------------------------------------------------------
 interface PoolCase {
