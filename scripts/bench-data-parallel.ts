@@ -50,7 +50,7 @@ async function timeDataParallel(workers: number, warmup: number, iterations: num
     for (let k = 0; k < warmup + iterations; k++) {
       const cpuStart = process.cpuUsage();
       const start = performance.now();
-      const shards = mixAndSplit({ method, numClasses: CLASSES, rng }, { x, labels }, workers);
+      const shards = mixAndSplit({ method, numClasses: CLASSES, rng, dropoutRng: rng }, { x, labels }, workers);
       await pool.step(shards, BENCH_OPTIMIZER.lr);
       if (k < warmup) continue;
       wall.push((performance.now() - start) / 1000);

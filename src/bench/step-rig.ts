@@ -60,6 +60,7 @@ export class StepRig {
       numClasses: this.args.numClasses,
       localReduction: 'sum-over-cells' as const,
       rng: this.rng,
+      dropoutRng: this.rng,
     };
     return { method, step: () => void trainStep(ctx, batch, BENCH_OPTIMIZER.lr) };
   }

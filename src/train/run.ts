@@ -58,6 +58,8 @@ export interface CheckpointMeta {
   epochsDone: number;
   loader: LoaderState;
   mixRng: RngState;
+  /** Absent in checkpoints written before the dropout stream was saved: such a run resumes with a fresh one. */
+  dropoutRng?: RngState;
   tally: EpochTally;
   rows: MetricsRow[];
   trainSeconds: number;
@@ -129,7 +131,9 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
   const stateVariables = [...model.parameters(), ...model.buffers(), ...optimizer.state()];
 
   let loader = new DataLoader(dataset, 'train', loaderOptions);
-  let mixRng = new Rng(config.seed).fork();
+  const runRng = new Rng(config.seed);
+  let mixRng = runRng.fork();
+  let dropoutRng = runRng.fork();
   let rows: MetricsRow[] = [];
   let tally = emptyTally();
   let epochsDone = 0;
@@ -147,6 +151,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
     restoreVariables(checkpoint, stateVariables, paths.checkpoint);
     loader = DataLoader.fromState(dataset, 'train', loaderOptions, meta.loader);
     mixRng = Rng.fromState(meta.mixRng);
+    if (meta.dropoutRng) dropoutRng = Rng.fromState(meta.dropoutRng);
     ({ rows, tally, epochsDone, trainSeconds, trainImages } = meta);
     log(`resuming ${runDir} at epoch ${epochsDone + 1}, image ${meta.loader.position} of the epoch`);
   }
@@ -161,6 +166,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
     numClasses: dataset.classes.length,
     localReduction: config.method.localReduction === 'mean' ? 'mean-over-cells' : 'sum-over-cells',
     rng: mixRng,
+    dropoutRng,
   };
   const progress = options.progress ?? createProgress();
   const epochs = config.training.epochs;
@@ -201,7 +207,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
       paths.checkpoint,
       {
         format: 1, backbone: config.backbone.name, numClasses: dataset.classes.length, epochsDone,
-        loader: loader.getState(), mixRng: mixRng.getState(), tally, rows, trainSeconds, trainImages,
+        loader: loader.getState(), mixRng: mixRng.getState(), dropoutRng: dropoutRng.getState(), tally, rows, trainSeconds, trainImages,
         normalization: { mean: dataset.mean, std: dataset.std },
       },
       stateVariables,

@@ -28,6 +28,11 @@ export interface StepContext {
   localReduction: LocalReduction;
   /** The mixing stream (pairings, lambda, masks). */
   rng: Rng;
+  /**
+   * The dropout stream (torchvision's ImageNet VGG heads draw their masks from it). The run owns and
+   * checkpoints it, so a resumed run draws the masks an uninterrupted one would have.
+   */
+  dropoutRng: Rng;
 }
 
 export function trainStep(ctx: StepContext, batch: StepInputs, lr: number): StepResult {
@@ -36,7 +41,7 @@ export function trainStep(ctx: StepContext, batch: StepInputs, lr: number): Step
     const mixed = ctx.method.mix(batch.x, batch.labels, ctx.numClasses, ctx.rng);
     let predictions: tf.Tensor1D | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const out = ctx.model.forward(mixed.x, { training: true, grid: ctx.method.needsLocalHead ? mixed.grid : undefined });
+      const out = ctx.model.forward(mixed.x, { training: true, grid: ctx.method.needsLocalHead ? mixed.grid : undefined, rng: ctx.dropoutRng });
       predictions = tf.keep(tf.argMax(out.logits, 1) as tf.Tensor1D);
       const loss = gridmixLoss({
         logits: out.logits,

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { readCheckpoint } from '../../src/train/checkpoint';
+import type { CheckpointMeta } from '../../src/train/run';
 import { exitOf, gridmix, gridmixAsync, metricsWithoutTime, tempDir, waitFor, writeConfig } from '../helpers/cli';
 
 const TINY = `
@@ -34,7 +35,8 @@ test('Ctrl-C writes a checkpoint, exits 130 with a message, and --resume finishe
   const { code, stderr } = await exited;
   assert.equal(code, 130, stderr);
   assert.match(stderr, /interrupted at epoch \d+, step \d+; checkpoint written to .*last\.ckpt; continue with --resume/);
-  assert.ok(fs.existsSync(path.join(out, 'seed-5', 'checkpoint', 'last.ckpt')));
+  const checkpoint = readCheckpoint<CheckpointMeta>(path.join(out, 'seed-5', 'checkpoint', 'last.ckpt'));
+  assert.ok(checkpoint.meta.mixRng && checkpoint.meta.dropoutRng, 'the mixing and dropout streams are checkpointed');
 
   const resumed = gridmix(['train', '--config', config, '--out', out, '--resume']);
   assert.equal(resumed.code, 0, resumed.stderr);

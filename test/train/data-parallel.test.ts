@@ -44,7 +44,7 @@ function mixedShards(batchSize: number, parts: number, seed: number): BatchShard
   const method = createMixMethod({ method: 'gridmix', grid: 2, p: 0.8, gamma: SPEC.gamma });
   const x = tf.randomNormal([batchSize, SPEC.inputSize, SPEC.inputSize, SPEC.inChannels], 0, 1, 'float32', seed) as tf.Tensor4D;
   const labels = Int32Array.from({ length: batchSize }, () => rng.int(SPEC.numClasses));
-  const shards = mixAndSplit({ method, numClasses: SPEC.numClasses, rng }, { x, labels }, parts);
+  const shards = mixAndSplit({ method, numClasses: SPEC.numClasses, rng, dropoutRng: rng.fork() }, { x, labels }, parts);
   x.dispose();
   return shards;
 }
@@ -86,6 +86,14 @@ test('shard sizes are near-equal and add up to the batch', () => {
   assert.deepEqual(shardSizes(5, 2), [3, 2]);
   assert.deepEqual(shardSizes(1, 2), [1, 0]);
   assert.deepEqual(shardSizes(10, 3), [4, 3, 3]);
+});
+
+test('each shard carries its own dropout seed, drawn from the run\'s dropout stream', async () => {
+  await useBackend('wasm');
+  const draw = () => mixedShards(6, 3, 11).map((s) => s.dropoutSeed);
+  const seeds = draw();
+  assert.equal(new Set(seeds).size, 3, `seeds ${seeds.join(', ')}`);
+  assert.deepEqual(draw(), seeds, 'the same stream state gives the same seeds');
 });
 
 test('two workers: the averaged gradient is the share-weighted mean of per-shard gradients; replicas stay identical', async () => {

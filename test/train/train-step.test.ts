@@ -17,7 +17,7 @@ async function context(method: string): Promise<{ ctx: StepContext; loader: Data
   const mix = createMixMethod({ method, grid: 4, p: 0.8, gamma: 0.15 });
   const model = createModel('resnet20', { numClasses: 10, inputSize: 28, inChannels: 1, localHead: mix.needsLocalHead, seed: 0, widthScale: 0.5 });
   const optimizer = new Sgd(model.parameters(), optimizerSchema.parse({ lr: 0.05 }));
-  const ctx: StepContext = { model, method: mix, optimizer, numClasses: 10, localReduction: 'sum-over-cells', rng: new Rng(1) };
+  const ctx: StepContext = { model, method: mix, optimizer, numClasses: 10, localReduction: 'sum-over-cells', rng: new Rng(1), dropoutRng: new Rng(2) };
   return { ctx, loader: new DataLoader(dataset, 'train', { batchSize: 8, seed: 2 }) };
 }
 
@@ -54,4 +54,29 @@ test('the loss falls when one batch is trained on repeatedly (baseline and gridm
     ctx.model.dispose();
     ctx.optimizer.dispose();
   }
+});
+
+test('dropout masks come from the context\'s dropout stream: the same state trains the same step, another state another', async () => {
+  await useBackend('wasm');
+  // vgg11_bn at ImageNet size has torchvision's MLP head with dropout; narrow so the test stays small.
+  const stepWith = (dropoutSeed: number): { weights: Float32Array; streamMoved: boolean } => {
+    const model = createModel('vgg11_bn', { numClasses: 4, inputSize: 128, inChannels: 1, localHead: false, seed: 0, widthScale: 1 / 32 });
+    const optimizer = new Sgd(model.parameters(), optimizerSchema.parse({ lr: 0.1 }));
+    const dropoutRng = new Rng(dropoutSeed);
+    const before = JSON.stringify(dropoutRng.getState());
+    const ctx: StepContext = {
+      model, method: createMixMethod({ method: 'baseline' }), optimizer, numClasses: 4, localReduction: 'sum-over-cells', rng: new Rng(1), dropoutRng,
+    };
+    const x = tf.randomNormal([2, 128, 128, 1], 0, 1, 'float32', 9) as tf.Tensor4D;
+    trainStep(ctx, { x, labels: Int32Array.from([1, 3]) }, 0.1);
+    const weights = Float32Array.from(model.parameters().flatMap((p) => Array.from(p.variable.dataSync())));
+    x.dispose();
+    model.dispose();
+    optimizer.dispose();
+    return { weights, streamMoved: JSON.stringify(dropoutRng.getState()) !== before };
+  };
+  const first = stepWith(3);
+  assert.ok(first.streamMoved, 'the step drew its masks from ctx.dropoutRng');
+  assert.deepEqual(stepWith(3).weights, first.weights);
+  assert.notDeepEqual(stepWith(4).weights, first.weights);
 });

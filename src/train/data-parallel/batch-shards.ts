@@ -17,6 +17,8 @@ export interface BatchShard {
   yPatch?: Int32Array;
   grid?: number;
   dominantLabel: Int32Array;
+  /** Seeds the replica's dropout masks for this shard (set by mixAndSplit). */
+  dropoutSeed?: number;
 }
 
 /** Near-equal part sizes, the larger ones first: 128 over 2 -> [64, 64]; 5 over 2 -> [3, 2]; 1 over 2 -> [1, 0]. */

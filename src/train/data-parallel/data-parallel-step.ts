@@ -9,13 +9,18 @@ import type { StepContext, StepInputs, StepResult } from '../train-step';
 import { splitMixedBatch, type BatchShard } from './batch-shards';
 import type { ReplicaPool } from './replica-pool';
 
-/** Mixes a batch on the main thread and cuts it into one shard per replica. */
-export function mixAndSplit(ctx: Pick<StepContext, 'method' | 'numClasses' | 'rng'>, batch: StepInputs, parts: number): BatchShard[] {
+/**
+ * Mixes a batch on the main thread and cuts it into one shard per replica. Each shard carries a
+ * dropout seed drawn from the run's dropout stream, so the replicas draw different masks and a
+ * resumed run (which restores that stream) draws the same ones as an uninterrupted run.
+ */
+export function mixAndSplit(ctx: Pick<StepContext, 'method' | 'numClasses' | 'rng' | 'dropoutRng'>, batch: StepInputs, parts: number): BatchShard[] {
   let shards: BatchShard[] = [];
   tf.tidy(() => {
     const mixed: MixedBatch = ctx.method.mix(batch.x, batch.labels, ctx.numClasses, ctx.rng);
     shards = splitMixedBatch(mixed, parts);
   });
+  for (const shard of shards) shard.dropoutSeed = ctx.dropoutRng.int(0x7fffffff);
   return shards;
 }
 

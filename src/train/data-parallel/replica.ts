@@ -4,6 +4,7 @@
 // all replicas hold the same weights after every step.
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../../config/schema';
+import { Rng } from '../../engine/rng';
 import type { DatasetShape } from '../../data/dataset';
 import type { Model, NamedVariable } from '../../models/model';
 import { createModel } from '../../models/registry';
@@ -90,7 +91,8 @@ export class Replica {
       const { x, yGlobal, yPatch } = shardTensors(shard);
       let predictions: tf.Tensor1D | undefined;
       const { value, grads } = tf.variableGrads(() => {
-        const out = this.model.forward(x, { training: true, grid: this.spec.localHead ? shard.grid : undefined });
+        const rng = shard.dropoutSeed !== undefined ? new Rng(shard.dropoutSeed) : undefined;
+        const out = this.model.forward(x, { training: true, grid: this.spec.localHead ? shard.grid : undefined, rng });
         predictions = tf.keep(tf.argMax(out.logits, 1) as tf.Tensor1D);
         return gridmixLoss({
           logits: out.logits,
