@@ -103,6 +103,11 @@ function inputGradient(
  * to the filter's layout. Padded rows a strided window never reads are left out of the padding; if the
  * input itself has such rows the convolution yields extra filter rows, cropped off (cheaper than
  * cropping the input: the result is filter-sized).
+ * On wasm this runs at 14-19 GFLOP/s against 26-29 for the forward convolution. Tried and slower
+ * (batch 128, 3x3 on 32x32x16, transposes included, against 50-78 ms for this one): summing
+ * convolutions over batch chunks of 32 / 16 / 8 images, 74 / 112 / 138 ms (XNNPACK's inner loop runs
+ * over the channels, here the images); the width folded into the channels, three convolutions with
+ * 4,096 channels, 95 ms; nine shifted matrix products, 186 ms.
  */
 function filterGradient(
   x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], rows: AxisWindow, cols: AxisWindow, stride: number,
