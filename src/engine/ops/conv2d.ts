@@ -113,7 +113,7 @@ function filterGradient(
   x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], rows: AxisWindow, cols: AxisWindow, stride: number,
 ): tf.Tensor4D {
   const [kh, kw, cin, cout] = filterShape;
-  const xAsBatchChannels = tf.transpose(x, [3, 1, 2, 0]);
+  const xAsBatchChannels = batchToChannels(x);
   const dyAsFilter = tf.transpose(dy, [1, 2, 0, 3]);
   const pad: Pad4D = [
     [0, 0], [rows.before, Math.max(0, rows.after - rows.unread)], [cols.before, Math.max(0, cols.after - cols.unread)], [0, 0],
@@ -121,4 +121,15 @@ function filterGradient(
   let grad = tf.conv2d(xAsBatchChannels, dyAsFilter, 1, pad, 'NHWC', stride) as tf.Tensor4D;
   if (grad.shape[1] !== kh || grad.shape[2] !== kw) grad = tf.slice(grad, [0, 0, 0, 0], [cin, kh, kw, cout]);
   return tf.transpose(grad, [1, 2, 0, 3]);
+}
+
+/**
+ * x [B, H, W, C] as [C, H, W, B], by a 2-D transpose to [H*W*C, B] and a swap of the two outer axes
+ * of [H*W, C, B] (rows of B contiguous values): on wasm 8.6-11.7 ms against 14-17.8 for the one
+ * 4-D permutation [3, 1, 2, 0] at 128x32x32x16.
+ */
+function batchToChannels(x: tf.Tensor4D): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  const pixelsByBatch = tf.transpose(tf.reshape(x, [b, h * w * c]));
+  return tf.reshape(tf.transpose(tf.reshape(pixelsByBatch, [h * w, c, b]), [1, 0, 2]), [c, h, w, b]);
 }
