@@ -12,7 +12,7 @@ import { writeJsonAtomic } from '../io/atomic-file';
 import { readCheckpoint } from '../train/checkpoint';
 import type { CheckpointMeta } from '../train/run';
 import { runPaths } from '../train/run-files';
-import { loadTrainingData, shapeOf } from '../train/setup';
+import { loadEvaluationData, shapeOf } from '../train/setup';
 import { UserError } from './errors';
 import { NO_NATIVE_HELP, nativeOverride } from './flags';
 
@@ -55,7 +55,8 @@ export async function evalCommand(options: EvalOptions): Promise<Record<string, 
   const batchSize = options.batchSize ?? config.training.evalBatchSize;
   let result: Record<string, unknown>;
   if (kind === 'test') {
-    const dataset = await loadTrainingData(options.data ? { ...config, dataset: { ...config.dataset, root: options.data } } : config);
+    const { normalization } = readCheckpoint<CheckpointMeta>(runPaths(runDir).checkpoint).meta;
+    const dataset = await loadEvaluationData(withDataRoot(config, options.data), normalization);
     const model = loadRunModel(runDir, config, shapeOf(dataset));
     const accuracy = evaluate(model, dataset, { batchSize });
     model.dispose();
@@ -110,11 +111,10 @@ async function evalLocalization(
   camThreshold: number,
 ): Promise<Record<string, unknown>> {
   const meta = readCheckpoint<CheckpointMeta>(runPaths(runDir).checkpoint).meta;
-  const dataset = await loadTrainingData(root ? { ...config, dataset: { ...config.dataset, root } } : config);
-  const normalised = { ...dataset, mean: meta.normalization.mean, std: meta.normalization.std };
+  const dataset = await loadEvaluationData(withDataRoot(config, root), meta.normalization);
   const model = loadRunModel(runDir, config, shapeOf(dataset));
   try {
-    const loc = evaluateLocalization(model, normalised, { batchSize, camThreshold });
+    const loc = evaluateLocalization(model, dataset, { batchSize, camThreshold });
     return {
       kind: 'localization',
       dataset: dataset.name,
@@ -152,4 +152,9 @@ export function registerEvalCommand(program: Command): void {
     .action(async (opts: EvalOptions) => {
       await evalCommand(opts);
     });
+}
+
+/** The run's config with its dataset read from `root` (eval's --data) when one is given. */
+function withDataRoot(config: ExperimentConfig, root: string | undefined): ExperimentConfig {
+  return root ? { ...config, dataset: { ...config.dataset, root } } : config;
 }

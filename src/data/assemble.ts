@@ -23,7 +23,7 @@ export function assembleDataset(raw: RawDataset, config: DatasetConfig): Dataset
   const train = limitSplit(raw.train, config.trainLimit, seed, imageBytes);
   // A different seed for the test subset, so the two draws are not correlated.
   const test = limitSplit(raw.test, config.testLimit, seed + 1, imageBytes);
-  const stats = train.count > 0 || !raw.fallbackStats ? channelStats(train.images, raw.channels) : raw.fallbackStats;
+  const stats = train.count > 0 ? channelStats(train.images, raw.channels) : (raw.fallbackStats ?? channelStats(test.images, raw.channels));
   return {
     name: raw.name,
     classes: raw.classes,
@@ -40,4 +40,9 @@ export function assembleDataset(raw: RawDataset, config: DatasetConfig): Dataset
 
 export function emptySplit(): ImageSplit {
   return { images: new Uint8Array(0), labels: new Int32Array(0), count: 0 };
+}
+
+/** The train split as `read` gives it, or an empty one without reading anything when config.testOnly. */
+export function trainSplitUnlessTestOnly(config: DatasetConfig, read: () => ImageSplit): ImageSplit {
+  return config.testOnly ? emptySplit() : read();
 }

@@ -12,6 +12,12 @@ export interface DatasetConfig {
   root?: string;
   /** Keep a class-balanced, seeded subset of this many training images. */
   trainLimit?: number;
+  /**
+   * Read only the test split (evaluation of a trained model): the train split comes back empty and
+   * is never read or decoded. mean/std are then the reader's fallback statistics or the test
+   * split's own; an evaluation normalises with the statistics its model was trained with instead.
+   */
+  testOnly?: boolean;
   /** Keep a class-balanced, seeded subset of this many test images. */
   testLimit?: number;
   /** Seed of the limit subsets (default 0). */

@@ -2,7 +2,7 @@
 // listed: limits, decoding through the cache, assembly, and the count checks of `data verify`.
 import type { Dataset } from './dataset';
 import type { DatasetConfig } from './dataset-config';
-import { assembleDataset } from './assemble';
+import { assembleDataset, emptySplit } from './assemble';
 import type { ChannelStats } from './channel-stats';
 import { decodeEntries, limitEntries, type ImageEntry } from './image-entries';
 import type { ResizeMode } from './image-decode';
@@ -29,7 +29,7 @@ export async function loadFolderDataset(listing: FolderListing, decoding: Folder
   const trainEntries = limitEntries(listing.train, config.trainLimit, seed);
   const testEntries = limitEntries(listing.test, config.testLimit, seed + 1);
   const common = { dataset: decoding.name, size: decoding.size, cacheDir: config.cacheDir, progress: config.progress };
-  const train = await decodeEntries(trainEntries, { ...common, split: 'train', mode: decoding.trainMode });
+  const train = config.testOnly ? emptySplit() : await decodeEntries(trainEntries, { ...common, split: 'train', mode: decoding.trainMode });
   const test = await decodeEntries(testEntries, { ...common, split: 'test', mode: decoding.testMode });
   return assembleDataset(
     {

@@ -12,6 +12,15 @@ export function loadTrainingData(config: ExperimentConfig): Promise<Dataset> {
   return loadDataset({ ...config.dataset, seed: SUBSET_SEED });
 }
 
+/**
+ * The test split a run was evaluated on during training (the same limit subset), without reading
+ * the train split, normalised with the statistics the model was trained with (its checkpoint's).
+ */
+export async function loadEvaluationData(config: ExperimentConfig, normalization: { mean: number[]; std: number[] }): Promise<Dataset> {
+  const dataset = await loadDataset({ ...config.dataset, seed: SUBSET_SEED, testOnly: true });
+  return { ...dataset, mean: normalization.mean, std: normalization.std };
+}
+
 /** The shape of a loaded dataset, as the model sees it. */
 export function shapeOf(dataset: Dataset): DatasetShape {
   return { numClasses: dataset.classes.length, height: dataset.height, width: dataset.width, channels: dataset.channels };

@@ -31,6 +31,17 @@ test('cifar10: reads the five training batches and the test batch, CHW planes to
   assert.equal(dataset.mean.length, 3);
 });
 
+test('cifar10 testOnly: the training batches are not read (a broken one does not matter), the test split is whole', async () => {
+  const root = cifar10Fixture();
+  const full = await loadDataset({ name: 'cifar10', root });
+  fs.writeFileSync(path.join(root, 'cifar-10-batches-bin', 'data_batch_1.bin'), 'not whole records');
+  const testOnly = await loadDataset({ name: 'cifar10', root, testOnly: true });
+  assert.equal(testOnly.train.count, 0);
+  assert.deepEqual(testOnly.test.images, full.test.images);
+  assert.deepEqual(testOnly.test.labels, full.test.labels);
+  await assert.rejects(loadDataset({ name: 'cifar10', root }), /data_batch_1\.bin/);
+});
+
 test('cifar100: uses the fine label (second byte) and the fine class names', async () => {
   const root = tempFolder('cifar100');
   fs.writeFileSync(path.join(root, 'train.bin'), cifarRecords([[0, 42], [19, 99], [5, 0]]));

@@ -53,6 +53,23 @@ test('tiny-imagenet: sorted-wnid class indices, val labels from val_annotations.
   assertColour(dataset.test, 0, 64, 2);
 });
 
+test('testOnly: the test split as a full load gives it, and the train images are never opened', async () => {
+  const root = await tinyFixture();
+  const full = await loadDataset({ name: 'tiny-imagenet', root, cacheDir: tempFolder('tiny-cache-full') });
+  // Break every training JPEG: a load that decoded one would fail.
+  for (const wnid of TINY_WNIDS) {
+    const images = path.join(root, 'tiny-imagenet-200', 'train', wnid, 'images');
+    for (const f of fs.readdirSync(images)) fs.writeFileSync(path.join(images, f), 'not a jpeg');
+  }
+  const messages: string[] = [];
+  const testOnly = await loadDataset({ name: 'tiny-imagenet', root, testOnly: true, cacheDir: tempFolder('tiny-cache-test'), progress: (m) => messages.push(m) });
+  assert.equal(testOnly.train.count, 0);
+  assert.deepEqual(testOnly.test.images, full.test.images);
+  assert.deepEqual(testOnly.test.labels, full.test.labels);
+  assert.deepEqual(testOnly.classes, full.classes);
+  assert.ok(messages.every((m) => !/ train: /.test(m)), messages.join('\n'));
+});
+
 test('decoded images are cached: the second load reads the cache, not the JPEGs', async () => {
   const root = await tinyFixture();
   const messages: string[] = [];

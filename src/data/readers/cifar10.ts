@@ -2,7 +2,7 @@
 // 1 label byte + 3072 pixel bytes (CHW).
 import * as path from 'node:path';
 import { UserError } from '../../cli/errors';
-import { assembleDataset } from '../assemble';
+import { assembleDataset, trainSplitUnlessTestOnly } from '../assemble';
 import { findFolderWith, searchFolders } from '../locations';
 import { CIFAR_SIDE, pythonVersionHint, readCifarBinaryFiles, readClassNames, type CifarRecordLayout } from './cifar-binary';
 import { countReport, missingDatasetError, type DatasetReader } from './reader';
@@ -42,7 +42,7 @@ export const cifar10: DatasetReader = {
         height: CIFAR_SIDE,
         width: CIFAR_SIDE,
         channels: 3,
-        train: readCifarBinaryFiles(TRAIN_FILES.map((f) => path.join(folder, f)), LAYOUT),
+        train: trainSplitUnlessTestOnly(config, () => readCifarBinaryFiles(TRAIN_FILES.map((f) => path.join(folder, f)), LAYOUT)),
         test: readCifarBinaryFiles([path.join(folder, TEST_FILE)], LAYOUT),
       },
       config,

@@ -2,7 +2,7 @@
 // fine label byte, 3072 pixel bytes (CHW). The 100 fine labels are the classes.
 import * as path from 'node:path';
 import { UserError } from '../../cli/errors';
-import { assembleDataset } from '../assemble';
+import { assembleDataset, trainSplitUnlessTestOnly } from '../assemble';
 import { findFolderWith, searchFolders } from '../locations';
 import { CIFAR_SIDE, pythonVersionHint, readCifarBinaryFiles, readClassNames, type CifarRecordLayout } from './cifar-binary';
 import { countReport, missingDatasetError, type DatasetReader } from './reader';
@@ -40,7 +40,7 @@ export const cifar100: DatasetReader = {
         height: CIFAR_SIDE,
         width: CIFAR_SIDE,
         channels: 3,
-        train: readCifarBinaryFiles([path.join(folder, 'train.bin')], LAYOUT),
+        train: trainSplitUnlessTestOnly(config, () => readCifarBinaryFiles([path.join(folder, 'train.bin')], LAYOUT)),
         test: readCifarBinaryFiles([path.join(folder, 'test.bin')], LAYOUT),
       },
       config,

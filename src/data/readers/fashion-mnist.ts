@@ -5,7 +5,7 @@ import * as zlib from 'node:zlib';
 import { UserError } from '../../cli/errors';
 import type { Dataset, ImageSplit } from '../dataset';
 import type { DatasetConfig } from '../dataset-config';
-import { assembleDataset } from '../assemble';
+import { assembleDataset, trainSplitUnlessTestOnly } from '../assemble';
 import { bufferDigest } from '../file-checksum';
 import { readIdxGz } from '../idx';
 import { findFolderWith, searchFolders } from '../locations';
@@ -62,7 +62,7 @@ export function readFashionMnistFolder(name: string, folder: string, config: Dat
       height: SIDE,
       width: SIDE,
       channels: 1,
-      train: readIdxSplit(folder, f.trainImages, f.trainLabels),
+      train: trainSplitUnlessTestOnly(config, () => readIdxSplit(folder, f.trainImages, f.trainLabels)),
       test: readIdxSplit(folder, f.testImages, f.testLabels),
     },
     config,
