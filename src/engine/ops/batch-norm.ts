@@ -13,7 +13,6 @@ export interface BatchNormResult {
   variance: tf.Tensor1D;
 }
 
-
 /**
  * Per-channel a * x + b, with a ReLU after it when asked, in one pass: a 1x1 depthwise convolution
  * with a bias, which XNNPACK runs vectorized (wasm's FusedBatchNorm takes a square root and a
@@ -21,14 +20,24 @@ export interface BatchNormResult {
  * dx = dy' * a, da = sum(dy' * x), db = sum(dy'), with dy' = dy masked by the ReLU.
  */
 function channelAffine(x: tf.Tensor4D, a: tf.Tensor1D, b: tf.Tensor1D, relu = false): tf.Tensor4D {
-  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  return (relu ? channelAffineRelu : channelAffineLinear)(x, a, b);
+}
+
+/** dy masked where the ReLU that gave y was off (y > 0 exactly where its input was); dy without one. */
+function reluMasked(dy: tf.Tensor4D, y: tf.Tensor4D | undefined): tf.Tensor4D {
+  return y ? (tf.mul(dy, tf.step(y)) as tf.Tensor4D) : dy;
+}
+
+/** The op behind channelAffine, built once per activation rather than on every call. */
+function channelAffineOp(relu: boolean) {
+  return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xIn, aIn, bIn, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
     const filter = tf.reshape(aIn, [1, 1, aIn.shape[0], 1]) as tf.Tensor4D;
     const value = tf.fused.depthwiseConv2d({ x: xIn, filter, strides: 1, pad: 'valid', bias: bIn, activation: relu ? 'relu' : 'linear' });
     save(relu ? [xIn, aIn, value] : [xIn, aIn]);
     const gradFunc = (dy: tf.Tensor4D, saved: tf.Tensor[]): tf.Tensor[] => {
       const [xs, as, ys] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor4D?];
-      const dyBeforeRelu = ys ? (tf.mul(dy, tf.step(ys)) as tf.Tensor4D) : dy;
+      const dyBeforeRelu = reluMasked(dy, ys);
       const n = xs.size / xs.shape[3];
       return [
         tf.mul(dyBeforeRelu, as),
@@ -37,9 +46,11 @@ function channelAffine(x: tf.Tensor4D, a: tf.Tensor1D, b: tf.Tensor1D, relu = fa
       ];
     };
     return { value, gradFunc };
-  });
-  return op(x, a, b);
+  }) as (x: tf.Tensor4D, a: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor4D;
 }
+
+const channelAffineLinear = channelAffineOp(false);
+const channelAffineRelu = channelAffineOp(true);
 
 /**
  * Training-mode batch norm over [B, H, W] with batch statistics, and a ReLU after it when
@@ -75,13 +86,13 @@ function batchNormTrainWasm(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1
     const variance = channelMean(tf.mul(centred, centred) as tf.Tensor4D);
     stats = [tf.keep(mean), tf.keep(variance)];
     const rstd = tf.rsqrt(tf.add(variance, epsilon)) as tf.Tensor1D;
-    const value = channelAffine(centred, tf.mul(gammaIn, rstd) as tf.Tensor1D, betaIn, relu);
-    // The output is saved only for the ReLU's mask (y > 0 exactly where the pre-activation is).
-    save(relu ? [centred, gammaIn, rstd, value] : [centred, gammaIn, rstd]);
+    const scale = tf.mul(gammaIn, rstd) as tf.Tensor1D;
+    const value = channelAffine(centred, scale, betaIn, relu);
+    // The output is saved only for the ReLU's mask.
+    save(relu ? [centred, rstd, scale, value] : [centred, rstd, scale]);
     const gradFunc = (dy: tf.Tensor4D, saved: tf.Tensor[]): tf.Tensor[] => {
-      const [centreds, gammas, rstds, ys] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor4D?];
-      const dyBeforeRelu = ys ? (tf.mul(dy, tf.step(ys)) as tf.Tensor4D) : dy;
-      return batchNormBackward(dyBeforeRelu, centreds, gammas, rstds);
+      const [centreds, rstds, scales, ys] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor4D?];
+      return batchNormBackward(reluMasked(dy, ys), centreds, rstds, scales);
     };
     return { value, gradFunc };
   });
@@ -104,11 +115,10 @@ function batchNormTrainWasm(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1
  * the per-channel ones are 1x1 depthwise convolutions, 3x faster on wasm than broadcast products.
  */
 function batchNormBackward(
-  dy: tf.Tensor4D, centred: tf.Tensor4D, gamma: tf.Tensor1D, rstd: tf.Tensor1D,
+  dy: tf.Tensor4D, centred: tf.Tensor4D, rstd: tf.Tensor1D, scale: tf.Tensor1D,
 ): [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D] {
   const [b, h, w] = centred.shape;
   const n = b * h * w;
-  const scale = tf.mul(gamma, rstd) as tf.Tensor1D;
   const dyMean = channelMean(dy);
   const dyXhatMean = tf.mul(channelMean(tf.mul(dy, centred) as tf.Tensor4D), rstd) as tf.Tensor1D;
   const centredCoefficient = tf.neg(tf.mul(tf.mul(scale, rstd), dyXhatMean)) as tf.Tensor1D;

@@ -87,11 +87,11 @@ export class Replica {
       // A last batch smaller than the worker count: this replica sits the step out (its weight is 0).
       return { values: new Float32Array(this.gradientLength()), reached: params.map(() => false), loss: 0, correct: 0, count: 0 };
     }
+    const rng = shard.dropoutSeed !== undefined ? new Rng(shard.dropoutSeed) : undefined;
     const { value, correct, grads } = tf.tidy(() => {
       const { x, yGlobal, yPatch } = shardTensors(shard);
       let predictions: tf.Tensor1D | undefined;
       const { value, grads } = tf.variableGrads(() => {
-        const rng = shard.dropoutSeed !== undefined ? new Rng(shard.dropoutSeed) : undefined;
         const out = this.model.forward(x, { training: true, grid: this.spec.localHead ? shard.grid : undefined, rng });
         predictions = tf.keep(tf.argMax(out.logits, 1) as tf.Tensor1D);
         return gridmixLoss({
