@@ -11,7 +11,7 @@ import { collectRuns } from '../report/collect';
 import { runPaths, type Summary } from '../train/run-files';
 import { runTraining } from '../train/run';
 import { sweepCells } from '../train/sweep';
-import { UserError } from './errors';
+import { UserError } from '../errors';
 import { NO_NATIVE_HELP, nativeOverride, positiveIntFlag, seedListFlag } from './flags';
 import { writeTables } from './report';
 

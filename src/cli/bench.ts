@@ -10,7 +10,7 @@ import { toJsonLine, type BenchRecord } from '../bench/records';
 import { SECTION_RUNNERS } from '../bench/sections';
 import { BENCH_SECTIONS, benchSettings, type BenchFlags, type BenchSection } from '../bench/settings';
 import { formatRecord, sectionTitle, sectionVerdict } from '../bench/text-report';
-import { UserError } from './errors';
+import { UserError } from '../errors';
 import { positiveIntFlag } from './flags';
 
 export interface BenchOptions extends BenchFlags {

@@ -1,7 +1,7 @@
 // gridmix data list | verify NAME | fetch NAME: where datasets are looked for, whether they are
 // complete, and downloading them where their terms allow.
 import { Command } from 'commander';
-import { UserError } from './errors';
+import { UserError } from '../errors';
 import { fetchDataset, listDatasets, verifyDataset } from '../data/registry';
 
 export interface DataListOptions {

@@ -13,7 +13,7 @@ import { readCheckpoint } from '../train/checkpoint';
 import type { CheckpointMeta } from '../train/run';
 import { runPaths } from '../train/run-files';
 import { loadEvaluationData, shapeOf } from '../train/setup';
-import { UserError } from './errors';
+import { UserError } from '../errors';
 import { NO_NATIVE_HELP, nativeOverride } from './flags';
 
 export interface EvalOptions {

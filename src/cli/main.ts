@@ -1,7 +1,7 @@
 // The gridmix program: wiring only. Each verb lives in its own file as a plain async function
 // taking one typed options object (tests call those directly); only this entry point exits.
 import { Command, CommanderError } from 'commander';
-import { EXIT_BUG, EXIT_INTERRUPTED, EXIT_USER_ERROR, InterruptedError, UserError } from './errors';
+import { EXIT_BUG, EXIT_INTERRUPTED, EXIT_USER_ERROR, InterruptedError, UserError } from '../errors';
 import { registerTrainCommand } from './train';
 import { registerAblateCommand } from './ablate';
 import { registerDataCommand } from './data';

@@ -10,7 +10,7 @@ import { cutmixArgs, gridmixArgs, mixupArgs } from '../mix/mix-config';
 import { createMixMethod, type MixMethodConfig } from '../mix/registry';
 import { drawPreviewSamples } from '../report/preview-samples';
 import { PREVIEW_JSON, writePreview, type PreviewManifest } from '../report/preview';
-import { UserError } from './errors';
+import { UserError } from '../errors';
 import { NO_NATIVE_HELP } from './flags';
 
 export interface PreviewOptions {

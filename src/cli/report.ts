@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../io/atomic-file';
 import { allTables } from '../report/build-tables';
 import { collectRuns } from '../report/collect';
 import { toCsv, toMarkdown, type Table } from '../report/table';
-import { UserError } from './errors';
+import { UserError } from '../errors';
 
 export interface ReportOptions {
   results: string;

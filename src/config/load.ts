@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import YAML from 'yaml';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import type { ExperimentConfig } from './schema';
 import { checkConfigRules } from './rules';
 import { validateConfig } from './validate';

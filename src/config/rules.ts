@@ -1,6 +1,6 @@
 // Cross-field rules: what the schema alone cannot know (registry names, the dataset's image size).
 // Checked when the config is loaded, before any data is read or any folder is locked.
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import { datasetShape } from '../data/dataset-shapes';
 import { DATASET_NAMES, isDatasetName } from '../data/readers/index';
 import { BACKBONE_NAMES, isBackboneName } from '../models/registry';

@@ -1,6 +1,6 @@
 // Schema check with errors flattened to one line: "config error in FILE: key.path: got VALUE; MESSAGE".
 import { z } from 'zod';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import { closest } from './closest';
 import { experimentSchema, type ExperimentConfig } from './schema';
 

@@ -1,5 +1,5 @@
 // trainLimit / testLimit: a class-balanced, seeded subset of a split.
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import { Rng } from '../engine/rng';
 import type { ImageSplit } from './dataset';
 

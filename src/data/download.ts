@@ -3,7 +3,7 @@
 // is the file renamed to its final name. A file already there with the right checksum is kept.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import { fileDigest } from './file-checksum';
 
 export interface DownloadSource {

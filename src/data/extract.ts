@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 
 function commandFor(archive: string, into: string): [string, string[]] {
   const name = archive.toLowerCase();

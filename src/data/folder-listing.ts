@@ -1,7 +1,7 @@
 // Small helpers for datasets stored as folders of files and text indexes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 
 /** Image file extensions the folder datasets hold (case-insensitive). */
 const IMAGE_EXTENSIONS = new Set(['.jpeg', '.jpg', '.png']);

@@ -2,7 +2,7 @@
 // uint32 size per dimension, then the elements row-major. Only uint8 elements are needed here.
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 
 const UINT8_TYPE = 0x08;
 

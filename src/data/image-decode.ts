@@ -1,6 +1,6 @@
 // Decoding an image file to uint8 RGB HWC at a fixed square size, with sharp (libvips).
 import sharp from 'sharp';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 
 /**
  * How an image of any shape becomes size x size:

@@ -8,7 +8,7 @@
 // (scripts/bench-loader.ts) against tens to hundreds of ms for a training step; a worker thread would
 // win back less than its copies cost.
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import { Rng, type RngState } from '../engine/rng';
 import type { Dataset, ImageSplit } from './dataset';
 import { applyCropWindow, drawCropWindow, standardPolicy, type AugmentPolicy, type ImageShape } from './augment';

@@ -2,7 +2,7 @@
 // it is there, count/checksum checks, and downloads where the licence allows.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import type { DatasetConfig } from './dataset-config';
 import { download, verifyChecksum, type Fetch } from './download';
 import { extractArchive } from './extract';

@@ -3,7 +3,7 @@
 // records why each better one was not taken, so every run can say what it trained on.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import { activeNativeKernels, disableNativeKernels, enableNativeKernels, nativeKernelsActive } from './native';
 import { installSharedIdentity } from './wasm-identity';
 

@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import YAML from 'yaml';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import type { ExperimentConfig } from '../config/schema';
 import { validateConfig } from '../config/validate';
 import { createMixMethod } from '../mix/registry';

@@ -6,7 +6,7 @@
 // - GT-Known Loc: IoU(CAM box, ground-truth box) >= 0.5 (the class is not checked);
 // - Top-1 Loc: both.
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import type { Dataset } from '../data/dataset';
 import { DataLoader } from '../data/loader';
 import type { Model } from '../models/model';

@@ -2,7 +2,7 @@
 // over the target (atomic on POSIX), then fsync the folder so the rename survives a power loss.
 import * as fs from 'fs';
 import * as path from 'path';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 
 function fsyncDir(dir: string): void {
   let fd: number | undefined;

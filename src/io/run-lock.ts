@@ -4,7 +4,7 @@
 // the wasm backend blocks the event loop for longer than any sensible staleness window.
 import * as fs from 'fs';
 import * as os from 'os';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import { explainWriteError } from './atomic-file';
 
 interface LockOwner {

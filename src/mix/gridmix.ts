@@ -9,7 +9,7 @@
 // grid "random": one N per batch, drawn uniformly from gridChoices (the paper does not define its
 // "Random" row; one size per batch lets the local head and patch labels keep one shape per step).
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import type { Rng } from '../engine/rng';
 import type { MixMethod, MixedBatch } from './mix-method';
 import { assembleMixedBatch, checkBatch } from './mixed-batch';

@@ -1,7 +1,7 @@
 // The method's part of an experiment config, and its conversion to each method's checked XArgs.
 // The config schema validates too; these checks keep a method from ever running on values that
 // make no sense (a programmatic caller, a preview flag) and name the key, value and what is allowed.
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import { CUTMIX_DEFAULTS, type CutmixArgs } from './cutmix';
 import { GRIDMIX_DEFAULTS, type GridmixArgs } from './gridmix';
 import { MIXUP_DEFAULTS, type MixupArgs } from './mixup';

@@ -1,6 +1,6 @@
 // Every mixing method by name, and the one factory the rest of gridmix uses. Adding a method is
 // one file plus one line here.
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import { Baseline } from './baseline';
 import { Cutmix } from './cutmix';
 import { Gridmix } from './gridmix';

@@ -1,6 +1,6 @@
 // Every backbone gridmix knows, by the name configs use, and the one factory that builds them.
 // Adding a backbone: an entry point in its family's file plus one line here.
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import { Rng } from '../engine/rng';
 import type { Architecture } from './architecture';
 import { Backbone } from './backbone';

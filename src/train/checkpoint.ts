@@ -3,7 +3,7 @@
 // Layout: "GRIDMIX-CKPT-1\n" | uint32 LE header length | header JSON | tensor bytes.
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-file';
 import type { NamedVariable } from '../models/model';
 

@@ -2,7 +2,7 @@
 // lr -> steps -> evaluate -> metrics, checkpoint, summary -> done. The run folder is locked while
 // it trains; every file in it is written atomically, so an interrupted run resumes exactly.
 import * as fs from 'fs';
-import { InterruptedError, UserError } from '../cli/errors';
+import { InterruptedError, UserError } from '../errors';
 import { configToYaml } from '../config/load';
 import type { ExperimentConfig } from '../config/schema';
 import type { Dataset } from '../data/dataset';

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadConfig } from '../../src/config/load';
-import { UserError } from '../../src/cli/errors';
+import { UserError } from '../../src/errors';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'gridmix-config-'));

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { UserError } from '../../src/cli/errors';
+import { UserError } from '../../src/errors';
 import { datasetShape } from '../../src/data/dataset-shapes';
 import { encodeIdx, encodeIdxGz } from '../../src/data/idx';
 import { loadDataset } from '../../src/data/readers';

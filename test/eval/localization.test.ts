@@ -4,7 +4,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../../src/cli/errors';
+import { UserError } from '../../src/errors';
 import type { Dataset } from '../../src/data/dataset';
 import { Rng } from '../../src/engine/rng';
 import { evaluate } from '../../src/eval/classification';

@@ -4,7 +4,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { UserError } from '../../src/cli/errors';
+import { UserError } from '../../src/errors';
 import { explainWriteError, writeFileAtomic } from '../../src/io/atomic-file';
 import { acquireRunLock } from '../../src/io/run-lock';
 

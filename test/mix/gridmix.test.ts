@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Gridmix, GRIDMIX_DEFAULTS, drawGridmix, type GridmixArgs } from '../../src/mix/gridmix';
 import { cellIndexMap } from '../../src/mix/grid-cells';
 import type { MixedBatch } from '../../src/mix/mix-method';
-import { UserError } from '../../src/cli/errors';
+import { UserError } from '../../src/errors';
 import { Rng } from '../../src/engine/rng';
 import { useBackend } from '../helpers/backend';
 import { assertLambdaMatchesPixels, assertNoLeak, constantBatch, disposeMixed, valueOf, type ConstantBatch } from './fixtures';

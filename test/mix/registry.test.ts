@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MIX_METHOD_NAMES, createMixMethod } from '../../src/mix/registry';
-import { UserError } from '../../src/cli/errors';
+import { UserError } from '../../src/errors';
 import { Rng } from '../../src/engine/rng';
 import { useBackend } from '../helpers/backend';
 import { assertLambdaMatchesPixels, assertNoLeak, constantBatch, disposeMixed, type ConstantBatch } from './fixtures';

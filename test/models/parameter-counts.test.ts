@@ -2,7 +2,7 @@
 // answers to names and sizes it cannot build.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UserError } from '../../src/cli/errors';
+import { UserError } from '../../src/errors';
 import { BACKBONE_NAMES } from '../../src/models/registry';
 import { countParameters, describeModel, formatModelSummary } from '../../src/models/summary';
 

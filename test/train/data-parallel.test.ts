@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../../src/cli/errors';
+import { UserError } from '../../src/errors';
 import { optimizerSchema } from '../../src/config/schema';
 import { Rng } from '../../src/engine/rng';
 import { createMixMethod } from '../../src/mix/registry';

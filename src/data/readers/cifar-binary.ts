@@ -2,7 +2,7 @@
 // stored channel-first (the red plane, then green, then blue), with no header and no padding.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../../cli/errors';
+import { UserError } from '../../errors';
 import type { ImageSplit } from '../dataset';
 
 export const CIFAR_SIDE = 32;

@@ -1,7 +1,7 @@
 // CIFAR-10, binary version: cifar-10-batches-bin/data_batch_{1..5}.bin + test_batch.bin, records of
 // 1 label byte + 3072 pixel bytes (CHW).
 import * as path from 'node:path';
-import { UserError } from '../../cli/errors';
+import { UserError } from '../../errors';
 import { assembleDataset, trainSplitUnlessTestOnly } from '../assemble';
 import { findFolderWith, searchFolders } from '../locations';
 import { CIFAR_SIDE, pythonVersionHint, readCifarBinaryFiles, readClassNames, type CifarRecordLayout } from './cifar-binary';

@@ -1,7 +1,7 @@
 // CIFAR-100, binary version: cifar-100-binary/train.bin + test.bin, records of coarse label byte,
 // fine label byte, 3072 pixel bytes (CHW). The 100 fine labels are the classes.
 import * as path from 'node:path';
-import { UserError } from '../../cli/errors';
+import { UserError } from '../../errors';
 import { assembleDataset, trainSplitUnlessTestOnly } from '../assemble';
 import { findFolderWith, searchFolders } from '../locations';
 import { CIFAR_SIDE, pythonVersionHint, readCifarBinaryFiles, readClassNames, type CifarRecordLayout } from './cifar-binary';

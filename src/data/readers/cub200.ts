@@ -4,7 +4,7 @@
 // Images are resized to imageSize x imageSize without a crop, so each box maps exactly: it is kept in
 // the resized image's pixels.
 import * as path from 'node:path';
-import { UserError } from '../../cli/errors';
+import { UserError } from '../../errors';
 import type { ImageEntry } from '../image-entries';
 import { readTable } from '../folder-listing';
 import { loadFolderDataset, verifyListing, type FolderListing } from '../folder-dataset';

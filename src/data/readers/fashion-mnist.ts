@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { UserError } from '../../cli/errors';
+import { UserError } from '../../errors';
 import type { Dataset, ImageSplit } from '../dataset';
 import type { DatasetConfig } from '../dataset-config';
 import { assembleDataset, trainSplitUnlessTestOnly } from '../assemble';

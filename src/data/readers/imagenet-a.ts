@@ -10,7 +10,7 @@
 // statistics of the dataset the model was trained on.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../../cli/errors';
+import { UserError } from '../../errors';
 import { IMAGENET_STATS } from '../channel-stats';
 import type { DatasetConfig } from '../dataset-config';
 import { imageFiles, readLines, readTable, subfolders } from '../folder-listing';

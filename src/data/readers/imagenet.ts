@@ -5,7 +5,7 @@
 // validation images with the standard resize to 256/224 of imageSize and a centre crop.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../../cli/errors';
+import { UserError } from '../../errors';
 import type { ImageEntry } from '../image-entries';
 import { imageFiles, readLines, subfolders } from '../folder-listing';
 import { loadFolderDataset, verifyListing, type FolderListing } from '../folder-dataset';

@@ -1,5 +1,5 @@
 // The dataset registry: every reader by name, and loadDataset, the one way the rest of gridmix gets data.
-import { UserError } from '../../cli/errors';
+import { UserError } from '../../errors';
 import type { Dataset } from '../dataset';
 import type { DatasetConfig } from '../dataset-config';
 import { cifar10 } from './cifar10';

@@ -1,5 +1,5 @@
 // The one interface every dataset reader implements, and the failure it reports when data is missing.
-import { UserError } from '../../cli/errors';
+import { UserError } from '../../errors';
 import type { Dataset, DatasetShape } from '../dataset';
 import type { DatasetConfig } from '../dataset-config';
 

@@ -6,7 +6,7 @@
 // ImageFolder gives on train/), not the line order of wnids.txt.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../../cli/errors';
+import { UserError } from '../../errors';
 import type { ImageEntry } from '../image-entries';
 import { imageFiles, readLines, readTable } from '../folder-listing';
 import { loadFolderDataset, verifyListing, type FolderListing } from '../folder-dataset';

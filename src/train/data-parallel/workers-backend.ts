@@ -1,6 +1,6 @@
 // training.workers > 1 exists because the wasm backend runs on one thread under Node; the
 // tensorflow backend already uses every core, and the cpu backend is a slow reference only.
-import { UserError } from '../../cli/errors';
+import { UserError } from '../../errors';
 
 export function checkWorkersBackend(workers: number, backendName: string): void {
   if (workers > 1 && backendName !== 'wasm') {
