@@ -1,14 +1,15 @@
 // gridmix ablate --config FILE: one run per cell of the sweep (Table 4's layout), each in its own
-// folder under the experiment's; finished cells are skipped, interrupted ones resumed; then the
+// folder under the experiment's; finished cells are skipped, interrupted ones resumed, cells trained
+// under another config than planned now refused (or, with --force, started over); then the
 // experiment's Table 4 is written beside its runs.
-import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load';
 import { experimentDir } from '../config/schema';
 import { table4 } from '../report/build-tables';
 import { collectRuns } from '../report/collect';
-import { runPaths, type Summary } from '../train/run-files';
+import { formatConfigDifferences } from '../config/config-diff';
+import { inspectRun, isComplete } from '../train/run-state';
 import { runTraining } from '../train/run';
 import { sweepCells } from '../train/sweep';
 import { UserError } from '../errors';
@@ -23,15 +24,9 @@ export interface AblateOptions {
   /** false with --no-native (commander makes it true otherwise; see nativeOverride). */
   native?: boolean;
   seeds?: number[];
+  /** Start over the cells whose saved config differs from the planned one (other than a grown epochs). */
+  force?: boolean;
   log?: (line: string) => void;
-}
-
-function isFinished(runDir: string): boolean {
-  try {
-    return (JSON.parse(fs.readFileSync(runPaths(runDir).summary, 'utf8')) as Summary).finished === true;
-  } catch {
-    return false;
-  }
 }
 
 export async function ablateCommand(options: AblateOptions): Promise<void> {
@@ -43,18 +38,36 @@ export async function ablateCommand(options: AblateOptions): Promise<void> {
   const dir = experimentDir(base);
   const cells = sweepCells(base);
   const seeds = options.seeds ?? base.seeds ?? [base.seed];
-  log(`ablation ${base.name}: ${cells.length} cells x ${seeds.length} seed(s) -> ${dir}`);
-  for (const cell of cells) {
-    for (const seed of seeds) {
+  // Every cell's folder is checked against its planned config before anything trains: a cell run
+  // under another config (the base lr changed, say) is neither finished nor to be continued.
+  const plan = cells.flatMap((cell) =>
+    seeds.map((seed) => {
+      const config = { ...cell.config, seed };
       const runDir = path.join(dir, `${cell.name}-seed${seed}`);
-      if (isFinished(runDir)) {
-        log(`${cell.name} seed ${seed}: finished, skipped`);
-        continue;
-      }
-      const resume = fs.existsSync(runPaths(runDir).checkpoint);
-      log(`${cell.name} seed ${seed}: ${resume ? 'resuming' : 'training'}`);
-      await runTraining({ config: { ...cell.config, seed }, runDir, resume, force: false, log, ablationCell: cell.name });
+      return { cell, seed, config, runDir, state: inspectRun(runDir, config) };
+    }),
+  );
+  const changed = plan.filter((run) => run.state.refused.length > 0);
+  if (changed.length > 0 && !options.force) {
+    const first = changed[0];
+    throw new UserError(
+      `ablate: ${changed.length} of ${plan.length} cell runs were trained with another config than planned now ` +
+        `(${path.basename(first.runDir)}: ${formatConfigDifferences(first.state.refused)}${changed.length > 1 ? `; also ${changed.slice(1).map((r) => path.basename(r.runDir)).join(', ')}` : ''}); ` +
+        '--force starts those over, --out puts the ablation elsewhere',
+    );
+  }
+  log(`ablation ${base.name}: ${cells.length} cells x ${seeds.length} seed(s) -> ${dir}`);
+  for (const { cell, seed, config, runDir, state } of plan) {
+    const label = `${cell.name} seed ${seed}`;
+    if (isComplete(state)) {
+      log(`${label}: finished, skipped`);
+      continue;
     }
+    const force = state.refused.length > 0; // only with --force, checked above
+    const resume = !force && state.started;
+    const grown = state.differences.length > 0 ? ` (${formatConfigDifferences(state.differences)})` : '';
+    log(`${label}: ${force ? `starting over (${formatConfigDifferences(state.refused)})` : resume ? `resuming${grown}` : 'training'}`);
+    await runTraining({ config, runDir, resume, force, log, ablationCell: cell.name });
   }
   const table = table4(collectRuns(dir));
   writeTables([table], dir);
@@ -71,6 +84,7 @@ export function registerAblateCommand(program: Command): void {
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
     .option('--no-native', NO_NATIVE_HELP)
     .option('--seeds <list>', 'run every cell once per seed, e.g. 0,1,2', seedListFlag)
+    .option('--force', 'start over the cells that were trained with another config than planned now')
     .action(async (opts: AblateOptions) => {
       await ablateCommand(opts);
     });

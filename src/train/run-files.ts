@@ -1,5 +1,6 @@
 // The files of one run (the results layout is a contract: tools outside gridmix read it).
 //   <run>/config.yaml  metrics.csv  summary.json  checkpoint/last.ckpt  samples.png
+import * as fs from 'fs';
 import * as path from 'path';
 import { createObjectCsvStringifier } from 'csv-writer';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-file';
@@ -87,4 +88,13 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** summary.json, or undefined where there is none or it does not read back as JSON (the checkpoint can rebuild it). */
+export function readSummary(runDir: string): Summary | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(runPaths(runDir).summary, 'utf8')) as Summary;
+  } catch {
+    return undefined;
+  }
 }

@@ -18,7 +18,9 @@ import { evaluate } from '../eval/classification';
 import { gitCommit } from './git-commit';
 import { Sgd } from './optimizer';
 import { createProgress, type Progress } from './progress';
-import { median, runPaths, writeMetrics, writeSummary, type MetricsRow, type Summary } from './run-files';
+import { median, readSummary, runPaths, writeMetrics, writeSummary, type MetricsRow, type Summary } from './run-files';
+import { inspectRun, isComplete } from './run-state';
+import { formatConfigDifferences } from '../config/config-diff';
 import { saveMixedSamples } from './mixed-samples';
 import { StopSignal } from './stop-signal';
 import { learningRate } from './schedule';
@@ -74,22 +76,38 @@ function emptyTally(): EpochTally {
   return { lossSum: 0, correct: 0, count: 0, seconds: 0 };
 }
 
-/** Refuses to clobber a finished or unfinished run unless told to; --force starts over. */
-function prepareRunDir(runDir: string, resume: boolean, force: boolean): void {
+/** What a run does: start fresh, continue from its checkpoint, or nothing (finished already). */
+type RunStart = 'fresh' | 'resume' | 'finished';
+
+/**
+ * Refuses to clobber a finished or unfinished run unless told to; --force starts over. A resume
+ * must plan the config the run was trained with (a grown training.epochs aside: that trains a
+ * finished run further), or the mixed run would be recorded as if it were clean.
+ */
+function prepareRunDir(runDir: string, config: ExperimentConfig, resume: boolean, force: boolean): RunStart {
   const paths = runPaths(runDir);
-  const finished = fs.existsSync(paths.summary) && (JSON.parse(fs.readFileSync(paths.summary, 'utf8')) as Summary).finished;
   const hasCheckpoint = fs.existsSync(paths.checkpoint);
   if (force) {
     for (const file of [paths.metrics, paths.summary, paths.config, paths.samples]) fs.rmSync(file, { force: true });
     fs.rmSync(paths.checkpointDir, { recursive: true, force: true });
-    return;
+    return 'fresh';
   }
   if (resume) {
-    if (!hasCheckpoint && !finished) throw new UserError(`--resume: no checkpoint in ${runDir} (nothing to resume; run without --resume)`);
-    return;
+    const state = inspectRun(runDir, config);
+    if (!state.started) throw new UserError(`--resume: no checkpoint in ${runDir} (nothing to resume; run without --resume)`);
+    if (state.refused.length > 0) {
+      throw new UserError(
+        `--resume: ${runDir} was trained with another config: ${formatConfigDifferences(state.refused)}; ` +
+          'a resume may only grow training.epochs (put those values back, or --force to start over, or --out to train elsewhere)',
+      );
+    }
+    if (isComplete(state)) return 'finished';
+    if (!hasCheckpoint) throw new UserError(`--resume: ${runDir} has no checkpoint to train further from; --force to start over`);
+    return 'resume';
   }
-  if (finished) throw new UserError(`${runDir} holds a finished run; use --force to overwrite it, or --out to train elsewhere`);
+  if (readSummary(runDir)?.finished) throw new UserError(`${runDir} holds a finished run; use --force to overwrite it, or --out to train elsewhere`);
   if (hasCheckpoint) throw new UserError(`${runDir} holds an unfinished run; use --resume to continue it or --force to start over`);
+  return 'fresh';
 }
 
 export async function runTraining(options: RunOptions): Promise<Summary> {
@@ -100,15 +118,13 @@ export async function runTraining(options: RunOptions): Promise<Summary> {
   const release = acquireRunLock(paths.lock, `run folder ${runDir}`);
   const stop = new StopSignal();
   try {
-    prepareRunDir(runDir, options.resume, options.force);
-    if (options.resume && fs.existsSync(paths.summary)) {
-      const summary = JSON.parse(fs.readFileSync(paths.summary, 'utf8')) as Summary;
-      if (summary.finished) {
-        log(`${runDir}: already finished (top1 ${summary.top1}); nothing to resume`);
-        return summary;
-      }
+    const start = prepareRunDir(runDir, config, options.resume, options.force);
+    if (start === 'finished') {
+      const summary = readSummary(runDir)!;
+      log(`${runDir}: already finished (top1 ${summary.top1}); nothing to resume`);
+      return summary;
     }
-    return await train(options, log, stop);
+    return await train({ ...options, resume: start === 'resume' }, log, stop);
   } finally {
     stop.dispose();
     release();
