@@ -6,7 +6,7 @@ import type { ExperimentConfig } from '../config/schema';
 import { loadDataset } from '../data/readers/index';
 import { selectBackend, describeBackend, type BackendChoice } from '../engine/backend';
 import { evaluate } from '../eval/classification';
-import { checkCamThreshold, DEFAULT_CAM_THRESHOLD, evaluateLocalization, IOU_THRESHOLD } from '../eval/localization';
+import { checkCamThreshold, DEFAULT_CAM_THRESHOLD, evaluateLocalization, IOU_THRESHOLD, LOCALIZATION_PROTOCOL } from '../eval/localization';
 import { loadRunModel, readRunConfig, resolveRunDir } from '../eval/load-run';
 import { writeJsonAtomic } from '../io/atomic-file';
 import { readCheckpoint } from '../train/checkpoint';
@@ -124,9 +124,7 @@ async function evalLocalization(
       top1_cls: round2(loc.top1Cls),
       gt_known_loc: round2(loc.gtKnownLoc),
       top1_loc: round2(loc.top1Loc),
-      protocol:
-        'CAM of the predicted class, bilinear to the image, min-max normalised, kept where >= threshold x max, ' +
-        'box of the largest 8-connected region; GT-Known Loc: IoU >= 0.5; Top-1 Loc: that and a correct top-1 class',
+      protocol: LOCALIZATION_PROTOCOL,
     };
   } finally {
     model.dispose();

@@ -80,6 +80,8 @@ test('eval --localization writes eval-localization.json with the keys the report
   assert.equal(json.kind, 'localization');
   assert.equal(json.dataset, 'cub200');
   assert.equal(json.threshold, 0.2);
+  assert.match(json.protocol, /GT-Known Loc: the ground-truth class's box/);
+  assert.match(json.protocol, /Top-1 Loc: the predicted class's box/);
   for (const key of ['top1_cls', 'gt_known_loc', 'top1_loc']) {
     assert.equal(typeof json[key], 'number', key);
     assert.equal(json[key], Math.round(json[key] * 100) / 100, `${key} has two decimals`);
