@@ -27,7 +27,7 @@ function readJson(file: string): unknown {
 }
 
 interface RunConfigFields {
-  dataset?: { trainLimit?: number };
+  dataset?: { trainLimit?: number; imageSize?: number };
   training?: { epochs?: number; batchSize?: number; optimizer?: { lr?: number }; schedule?: { type?: string } };
 }
 
@@ -41,7 +41,9 @@ function readRunConfig(dir: string): RunConfigFields {
 
 function recipeOf(config: RunConfigFields): string {
   const t = config.training ?? {};
-  const data = config.dataset?.trainLimit ? `${config.dataset.trainLimit} train images` : 'full train set';
+  const limit = config.dataset?.trainLimit ? `${config.dataset.trainLimit} train images` : 'full train set';
+  // Runs of a folder dataset at another size are another recipe (cells pool only like with like).
+  const data = config.dataset?.imageSize ? `${limit} at ${config.dataset.imageSize} px` : limit;
   return `${t.epochs ?? '?'} epochs · ${data} · batch ${t.batchSize ?? '?'} · lr ${t.optimizer?.lr ?? '?'} ${t.schedule?.type ?? ''}`.trim();
 }
 

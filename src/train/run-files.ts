@@ -21,6 +21,8 @@ export interface Summary {
   /** The sweep cell when the run is part of `gridmix ablate` (Table 4 reads these, the other tables skip them). */
   ablation_cell: string | null;
   dataset: string;
+  /** The side of the (square) images the model was trained on: dataset.imageSize for the folder datasets. */
+  image_size: number;
   backbone: string;
   method: string;
   grid: number | 'random' | null;

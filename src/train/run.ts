@@ -195,6 +195,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
       experiment: config.name,
       ablation_cell: options.ablationCell ?? null,
       dataset: dataset.name,
+      image_size: dataset.height,
       backbone: config.backbone.name,
       method: config.method.name,
       grid: config.method.name === 'gridmix' ? config.method.grid : null,

@@ -145,15 +145,21 @@ interface Scene {
   lit: number;
   square: [number, number, number, number];
   groundTruth: [number, number, number, number];
+  /** A dimmer, smaller square in the label's own channel (when the label is not the lit channel). */
+  labelSquare?: [number, number, number, number];
 }
 
 /** Black images with a bright square, plus a small dimmer blob that the largest-region rule must skip. */
 function sceneDataset(scenes: Scene[]): Dataset {
   const bytes = SIDE * SIDE * 3;
   const images = new Uint8Array(scenes.length * bytes);
-  scenes.forEach(({ lit, square: [x0, y0, x1, y1] }, i) => {
-    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) images[i * bytes + (y * SIDE + x) * 3 + lit] = 250;
+  const paint = (i: number, channel: number, [x0, y0, x1, y1]: [number, number, number, number], value: number) => {
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) images[i * bytes + (y * SIDE + x) * 3 + channel] = value;
+  };
+  scenes.forEach(({ lit, square, label, labelSquare }, i) => {
+    paint(i, lit, square, 250);
     images[i * bytes + (30 * SIDE + 30) * 3 + lit] = 255; // the peak, alone in a corner
+    if (labelSquare) paint(i, label, labelSquare, 200);
   });
   const test = {
     images,
@@ -170,17 +176,44 @@ test('evaluateLocalization: known CAMs give the box of the largest region and ex
     { label: 0, lit: 0, square, groundTruth: square }, // right class, right box
     { label: 1, lit: 1, square, groundTruth: [5, 6, 20, 18] }, // IoU 15/16: found
     { label: 2, lit: 2, square, groundTruth: [12, 6, 28, 18] }, // IoU 8/24: missed
-    { label: 2, lit: 0, square, groundTruth: square }, // wrong class, right box
+    { label: 2, lit: 0, square, groundTruth: square }, // wrong class; the true class's map is flat: whole-image box, missed
     { label: 1, lit: 2, square, groundTruth: [0, 20, 8, 28] }, // wrong class, box missed
   ];
   const model = channelModel();
   const result = evaluateLocalization(model, sceneDataset(scenes), { batchSize: 2 });
-  for (const image of result.images) assert.deepEqual(image.box, { x0: 4, y0: 6, x1: 20, y1: 18 });
+  const whole = { x0: 0, y0: 0, x1: SIDE, y1: SIDE };
+  const squareBox = { x0: 4, y0: 6, x1: 20, y1: 18 };
+  assert.deepEqual(result.images.map((r) => r.box), [squareBox, squareBox, squareBox, whole, whole]);
   assert.deepEqual(result.images.map((r) => r.predicted), [0, 1, 2, 0, 2]);
-  close(result.images.map((r) => r.iou), [1, 15 / 16, 8 / 24, 1, 0]);
+  close(result.images.map((r) => r.iou), [1, 15 / 16, 8 / 24, (16 * 12) / (SIDE * SIDE), (8 * 8) / (SIDE * SIDE)]);
   assert.equal(result.top1Cls, 60);
-  assert.equal(result.gtKnownLoc, 60);
+  assert.equal(result.gtKnownLoc, 40);
   assert.equal(result.top1Loc, 40);
+  model.dispose();
+});
+
+test('evaluateLocalization: GT-Known Loc boxes the ground-truth class\'s CAM, Top-1 Loc the predicted class\'s', () => {
+  // The predicted class (the bright square) and the true class (a dimmer square elsewhere) put their
+  // boxes in different places; the ground-truth box is where the true class's map is.
+  const bright: [number, number, number, number] = [2, 2, 18, 18]; // mean 250 x 256/1024: predicted
+  const dim: [number, number, number, number] = [20, 20, 30, 30]; // mean 200 x 100/1024
+  const scenes: Scene[] = [
+    { label: 1, lit: 0, square: bright, labelSquare: dim, groundTruth: dim }, // wrong class, true map on the box
+    { label: 2, lit: 1, square: bright, labelSquare: dim, groundTruth: bright }, // wrong class, predicted map on the box
+    { label: 0, lit: 0, square: bright, groundTruth: bright }, // right class, right box
+  ];
+  const model = channelModel();
+  const result = evaluateLocalization(model, sceneDataset(scenes), { batchSize: 3 });
+  assert.deepEqual(result.images.map((r) => r.predicted), [0, 1, 0]);
+  const box = ([x0, y0, x1, y1]: [number, number, number, number]) => ({ x0, y0, x1, y1 });
+  assert.deepEqual(result.images.map((r) => r.box), [box(dim), box(dim), box(bright)], 'the ground-truth class\'s box');
+  close(result.images.map((r) => r.iou), [1, 0, 1]);
+  // GT-Known: images 0 and 2 (the predicted class's box would have found 1 and 2 instead).
+  assert.equal(result.gtKnownLoc, (100 * 2) / 3);
+  // Top-1 Loc: only image 2 is classified right and located; image 1's predicted box is on the
+  // ground truth, but a wrong class never counts.
+  assert.equal(result.top1Cls, 100 / 3);
+  assert.equal(result.top1Loc, 100 / 3);
   model.dispose();
 });
 
