@@ -59,7 +59,7 @@ export async function evalCommand(options: EvalOptions): Promise<Record<string, 
     const { normalization } = readCheckpoint<CheckpointMeta>(runPaths(runDir).checkpoint).meta;
     const dataset = await loadEvaluationData(withDataRoot(config, options.data), normalization);
     const model = loadRunModel(runDir, config, shapeOf(dataset));
-    const accuracy = evaluate(model, dataset, { batchSize });
+    const accuracy = await evaluate(model, dataset, { batchSize });
     model.dispose();
     result = { kind, dataset: dataset.name, image_size: dataset.height, images: accuracy.count, top1: round2(accuracy.top1), top5: round2(accuracy.top5) };
   } else if (kind === 'imagenet-a') {
@@ -91,7 +91,7 @@ async function evalImagenetA(runDir: string, trainedOn: string, root: string | u
   // Normalise as the model was trained, not with ImageNet-A's own statistics.
   const normalised = { ...dataset, mean: meta.normalization.mean, std: meta.normalization.std };
   const model = loadRunModel(runDir, config, trainShape);
-  const accuracy = evaluate(model, normalised, { batchSize, classSubset: dataset.coveredClasses });
+  const accuracy = await evaluate(model, normalised, { batchSize, classSubset: dataset.coveredClasses });
   model.dispose();
   return {
     kind: 'imagenet-a',
@@ -117,7 +117,7 @@ async function evalLocalization(
   const dataset = await loadEvaluationData(withDataRoot(config, root), meta.normalization);
   const model = loadRunModel(runDir, config, shapeOf(dataset));
   try {
-    const loc = evaluateLocalization(model, dataset, { batchSize, camThreshold });
+    const loc = await evaluateLocalization(model, dataset, { batchSize, camThreshold });
     return {
       kind: 'localization',
       dataset: dataset.name,

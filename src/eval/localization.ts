@@ -98,7 +98,7 @@ function testBoxes(dataset: Dataset): Float32Array {
 }
 
 /** CAM localisation over the test split; `dataset` carries the normalisation the model was trained with. */
-export function evaluateLocalization(model: Model, dataset: Dataset, options: LocalizationOptions): LocalizationResult {
+export async function evaluateLocalization(model: Model, dataset: Dataset, options: LocalizationOptions): Promise<LocalizationResult> {
   const camThreshold = options.camThreshold ?? DEFAULT_CAM_THRESHOLD;
   checkCamThreshold(camThreshold);
   const weights = camWeightsOf(model, dataset);
@@ -106,21 +106,22 @@ export function evaluateLocalization(model: Model, dataset: Dataset, options: Lo
   const { height, width } = dataset;
   const loader = new DataLoader(dataset, 'test', { batchSize: options.batchSize, seed: 0, shuffle: false, augment: false });
   const images: ImageLocalization[] = [];
-  for (let batch = loader.nextBatch(); batch; batch = loader.nextBatch()) {
+  for (let batch = loader.nextBatch(); batch; ) {
+    const current = batch;
     const { predicted, maps } = tf.tidy(() => {
-      const { logits, features } = model.forward(batch.x, { training: false });
-      const trueClasses = tf.tensor1d(batch.labels, 'int32');
+      const { logits, features } = model.forward(current.x, { training: false });
+      const trueClasses = tf.tensor1d(current.labels, 'int32');
       return { predicted: tf.argMax(logits, 1) as tf.Tensor1D, maps: classActivationMaps(features, weights, trueClasses, height, width) };
     });
-    const predictedIds = predicted.dataSync();
-    const mapValues = maps.dataSync();
-    tf.dispose([predicted, maps, batch.x]);
+    batch = loader.nextBatch(); // prepared while a GPU backend computes this one
+    const [predictedIds, mapValues] = await Promise.all([predicted.data(), maps.data()]);
+    tf.dispose([predicted, maps, current.x]);
     const pixels = height * width;
-    batch.indices.forEach((index, k) => {
+    current.indices.forEach((index, k) => {
       const box = camBox({ values: mapValues.subarray(k * pixels, (k + 1) * pixels), height, width }, camThreshold);
       const [x0, y0, x1, y1] = boxes.subarray(index * 4, index * 4 + 4);
       const groundTruth = { x0, y0, x1, y1 };
-      images.push({ index, label: batch.labels[k], predicted: predictedIds[k], box, groundTruth, iou: boxIoU(box, groundTruth) });
+      images.push({ index, label: current.labels[k], predicted: predictedIds[k], box, groundTruth, iou: boxIoU(box, groundTruth) });
     });
   }
   const percent = (hits: number) => (100 * hits) / images.length;

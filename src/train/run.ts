@@ -24,7 +24,7 @@ import { formatConfigDifferences } from '../config/config-diff';
 import { saveMixedSamples } from './mixed-samples';
 import { StopSignal } from './stop-signal';
 import { learningRate } from './schedule';
-import { trainStep, type StepContext } from './train-step';
+import { trainStep, type StepContext, type StepResult } from './train-step';
 import { buildModel, loadTrainingData, shapeOf } from './setup';
 import { dataParallelStep } from './data-parallel/data-parallel-step';
 import { replicaSpecOf } from './data-parallel/replica';
@@ -218,13 +218,14 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
       finished,
     };
   };
-  const checkpointNow = async () => {
+  // The loader runs one batch ahead (see the loop): a checkpoint holds its state before that batch.
+  const checkpointNow = async (loaderState: LoaderState = loader.getState()) => {
     await replicas?.copyStateTo(stateVariables);
-    saveCheckpoint<CheckpointMeta>(
+    await saveCheckpoint<CheckpointMeta>(
       paths.checkpoint,
       {
         format: 1, backbone: config.backbone.name, numClasses: dataset.classes.length, epochsDone,
-        loader: loader.getState(), mixRng: mixRng.getState(), dropoutRng: dropoutRng.getState(), tally, rows, trainSeconds, trainImages,
+        loader: loaderState, mixRng: mixRng.getState(), dropoutRng: dropoutRng.getState(), tally, rows, trainSeconds, trainImages,
         normalization: { mean: dataset.mean, std: dataset.std },
       },
       stateVariables,
@@ -245,14 +246,27 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
     for (let epoch = epochsDone; epoch < epochs; epoch++) {
       let step = Math.ceil(loader.getState().position / config.training.batchSize); // > 0 when resumed mid-epoch
       let lr = learningRate(config.training, epoch, step, iterations);
-      for (let batch = loader.nextBatch(); batch; batch = loader.nextBatch()) {
+      for (let batch = loader.nextBatch(); batch; ) {
         lr = learningRate(config.training, epoch, step, iterations);
         const t0 = Date.now();
-        const result = replicas ? await dataParallelStep(replicas, ctx, batch, lr) : trainStep(ctx, batch, lr);
-        batch.x.dispose();
+        const pending = replicas ? dataParallelStep(replicas, ctx, batch, lr) : trainStep(ctx, batch, lr);
+        // The next batch is prepared while a GPU backend computes this step (its kernels are queued).
+        const loaderState = loader.getState();
+        const next = loader.nextBatch();
+        let result: StepResult;
+        try {
+          result = await pending;
+        } catch (err) {
+          next?.x.dispose();
+          throw err;
+        } finally {
+          batch.x.dispose();
+        }
+        batch = next;
         const seconds = (Date.now() - t0) / 1000;
         step++;
         if (!Number.isFinite(result.loss)) {
+          next?.x.dispose();
           throw new TrainingDivergedError(
             `loss became ${result.loss} at epoch ${epoch + 1}, step ${step} (lr ${lr.toPrecision(3)}); stopped. ` +
               `The last good checkpoint is kept in ${paths.checkpointDir}; lower training.optimizer.lr and run with --force`,
@@ -266,13 +280,14 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
         trainImages += result.count;
         progress.step({ epoch: epoch + 1, epochs, iteration: step, iterations, loss: result.loss, imagesPerSecond: result.count / Math.max(seconds, 1e-6) });
         const minutes = config.training.checkpointMinutes;
-        if (minutes > 0 && Date.now() - lastCheckpoint > minutes * 60_000 && loader.getState().position > 0) {
-          await checkpointNow();
+        if (minutes > 0 && Date.now() - lastCheckpoint > minutes * 60_000 && loaderState.position > 0) {
+          await checkpointNow(loaderState);
           lastCheckpoint = Date.now();
         }
         await new Promise((resolve) => setImmediate(resolve)); // lets Ctrl-C be heard between steps
         if (stop.stopRequested) {
-          await checkpointNow();
+          next?.x.dispose();
+          await checkpointNow(loaderState);
           progress.stop();
           throw new InterruptedError(
             `interrupted at epoch ${epoch + 1}, step ${step}; checkpoint written to ${paths.checkpoint}; continue with --resume`,
@@ -281,7 +296,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
       }
       const evalStart = Date.now();
       await replicas?.copyStateTo(stateVariables);
-      const accuracy = evaluate(model, dataset, { batchSize: config.training.evalBatchSize });
+      const accuracy = await evaluate(model, dataset, { batchSize: config.training.evalBatchSize });
       const row: MetricsRow = {
         epoch: epoch + 1, lr, train_loss: tally.lossSum / tally.count, train_acc: (100 * tally.correct) / tally.count,
         test_top1: accuracy.top1, test_top5: accuracy.top5,

@@ -45,7 +45,7 @@ async function cubTree(): Promise<string> {
 }
 
 /** config.yaml plus checkpoint/last.ckpt, as a finished `gridmix train` run leaves them. */
-function writeRunFolder(dataRoot: string): string {
+async function writeRunFolder(dataRoot: string): Promise<string> {
   const runDir = path.join(tempFolder('cub-run'), 'seed-4');
   const paths = runPaths(runDir);
   fs.mkdirSync(paths.checkpointDir, { recursive: true });
@@ -63,14 +63,14 @@ function writeRunFolder(dataRoot: string): string {
     ].join('\n'),
   );
   const model = createModel('resnet20', { numClasses: 2, inputSize: 224, inChannels: 3, localHead: false, seed: 4 });
-  saveCheckpoint(paths.checkpoint, { format: 1, backbone: 'resnet20', numClasses: 2, normalization: NORMALIZATION }, [...model.parameters(), ...model.buffers()]);
+  await saveCheckpoint(paths.checkpoint, { format: 1, backbone: 'resnet20', numClasses: 2, normalization: NORMALIZATION }, [...model.parameters(), ...model.buffers()]);
   model.dispose();
   return runDir;
 }
 
 test('eval --localization writes eval-localization.json with the keys the report reads', async () => {
   const dataRoot = await cubTree();
-  const runDir = writeRunFolder(dataRoot);
+  const runDir = await writeRunFolder(dataRoot);
 
   // The same numbers as evaluating in-process with the checkpoint's normalisation.
   const r = gridmix(['eval', '--checkpoint', path.join(runDir, 'checkpoint'), '--localization']);
@@ -91,14 +91,14 @@ test('eval --localization writes eval-localization.json with the keys the report
   const dataset = await loadDataset({ name: 'cub200', root: dataRoot });
   const model = createModel('resnet20', { numClasses: 2, inputSize: 224, inChannels: 3, localHead: false, seed: 4 });
   const normalised = { ...dataset, ...NORMALIZATION };
-  const direct = evaluateLocalization(model, normalised, { batchSize: 3 });
+  const direct = await evaluateLocalization(model, normalised, { batchSize: 3 });
   assert.equal(json.images, 3);
   assert.deepEqual(
     [json.top1_cls, json.gt_known_loc, json.top1_loc],
     [direct.top1Cls, direct.gtKnownLoc, direct.top1Loc].map((x) => Math.round(x * 100) / 100),
   );
   // Threshold 0 keeps every pixel: the CAM box is the whole image, which is every ground-truth box here.
-  const everything = evaluateLocalization(model, normalised, { batchSize: 3, camThreshold: 0 });
+  const everything = await evaluateLocalization(model, normalised, { batchSize: 3, camThreshold: 0 });
   assert.equal(everything.gtKnownLoc, 100);
   assert.equal(everything.top1Loc, everything.top1Cls);
   assert.equal(everything.top1Cls, direct.top1Cls);

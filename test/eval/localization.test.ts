@@ -87,26 +87,26 @@ function syntheticDataset(count: number, box: [number, number, number, number]):
   };
 }
 
-test('evaluateLocalization: consistent numbers on a synthetic set with boxes', () => {
+test('evaluateLocalization: consistent numbers on a synthetic set with boxes', async () => {
   const model = createModel('resnet20', { numClasses: CLASSES, inputSize: SIDE, inChannels: 3, localHead: false, seed: 11 });
   const before = tf.memory().numTensors;
 
   // Threshold 0 keeps every pixel: the CAM box is the whole image, so a whole-image box is always found
   // and a 1-pixel box in a corner never is.
   const whole = syntheticDataset(10, [0, 0, SIDE, SIDE]);
-  const all = evaluateLocalization(model, whole, { batchSize: 4, camThreshold: 0 });
+  const all = await evaluateLocalization(model, whole, { batchSize: 4, camThreshold: 0 });
   assert.equal(all.count, 10);
   assert.equal(all.gtKnownLoc, 100);
   assert.equal(all.top1Loc, all.top1Cls);
   for (const image of all.images) assert.deepEqual(image.box, { x0: 0, y0: 0, x1: SIDE, y1: SIDE });
-  assert.equal(all.top1Cls, evaluate(model, whole, { batchSize: 4 }).top1, 'Top-1 Cls is the classification top-1');
-  const corner = evaluateLocalization(model, syntheticDataset(10, [0, 0, 1, 1]), { batchSize: 4, camThreshold: 0 });
+  assert.equal(all.top1Cls, (await evaluate(model, whole, { batchSize: 4 })).top1, 'Top-1 Cls is the classification top-1');
+  const corner = await evaluateLocalization(model, syntheticDataset(10, [0, 0, 1, 1]), { batchSize: 4, camThreshold: 0 });
   assert.equal(corner.gtKnownLoc, 0);
   assert.equal(corner.top1Loc, 0);
 
   // The default threshold: boxes inside the image, and the three numbers agree with the per-image records.
   const central = syntheticDataset(10, [8, 8, 24, 24]);
-  const result = evaluateLocalization(model, central, { batchSize: 3 });
+  const result = await evaluateLocalization(model, central, { batchSize: 3 });
   assert.equal(result.camThreshold, 0.2);
   assert.deepEqual(result.images.map((r) => r.index), [...Array(10).keys()]);
   for (const { box, iou } of result.images) {
@@ -170,7 +170,7 @@ function sceneDataset(scenes: Scene[]): Dataset {
   return { ...syntheticDataset(1, [0, 0, 1, 1]), test };
 }
 
-test('evaluateLocalization: known CAMs give the box of the largest region and exact Top-1 Cls / GT-Known / Top-1 Loc', () => {
+test('evaluateLocalization: known CAMs give the box of the largest region and exact Top-1 Cls / GT-Known / Top-1 Loc', async () => {
   const square: [number, number, number, number] = [4, 6, 20, 18];
   const scenes: Scene[] = [
     { label: 0, lit: 0, square, groundTruth: square }, // right class, right box
@@ -180,7 +180,7 @@ test('evaluateLocalization: known CAMs give the box of the largest region and ex
     { label: 1, lit: 2, square, groundTruth: [0, 20, 8, 28] }, // wrong class, box missed
   ];
   const model = channelModel();
-  const result = evaluateLocalization(model, sceneDataset(scenes), { batchSize: 2 });
+  const result = await evaluateLocalization(model, sceneDataset(scenes), { batchSize: 2 });
   const whole = { x0: 0, y0: 0, x1: SIDE, y1: SIDE };
   const squareBox = { x0: 4, y0: 6, x1: 20, y1: 18 };
   assert.deepEqual(result.images.map((r) => r.box), [squareBox, squareBox, squareBox, whole, whole]);
@@ -192,7 +192,7 @@ test('evaluateLocalization: known CAMs give the box of the largest region and ex
   model.dispose();
 });
 
-test('evaluateLocalization: GT-Known Loc boxes the ground-truth class\'s CAM, Top-1 Loc the predicted class\'s', () => {
+test('evaluateLocalization: GT-Known Loc boxes the ground-truth class\'s CAM, Top-1 Loc the predicted class\'s', async () => {
   // The predicted class (the bright square) and the true class (a dimmer square elsewhere) put their
   // boxes in different places; the ground-truth box is where the true class's map is.
   const bright: [number, number, number, number] = [2, 2, 18, 18]; // mean 250 x 256/1024: predicted
@@ -203,7 +203,7 @@ test('evaluateLocalization: GT-Known Loc boxes the ground-truth class\'s CAM, To
     { label: 0, lit: 0, square: bright, groundTruth: bright }, // right class, right box
   ];
   const model = channelModel();
-  const result = evaluateLocalization(model, sceneDataset(scenes), { batchSize: 3 });
+  const result = await evaluateLocalization(model, sceneDataset(scenes), { batchSize: 3 });
   assert.deepEqual(result.images.map((r) => r.predicted), [0, 1, 0]);
   const box = ([x0, y0, x1, y1]: [number, number, number, number]) => ({ x0, y0, x1, y1 });
   assert.deepEqual(result.images.map((r) => r.box), [box(dim), box(dim), box(bright)], 'the ground-truth class\'s box');
@@ -217,17 +217,17 @@ test('evaluateLocalization: GT-Known Loc boxes the ground-truth class\'s CAM, To
   model.dispose();
 });
 
-test('evaluateLocalization: clear errors for a head without CAM, a set without boxes, a bad threshold', () => {
+test('evaluateLocalization: clear errors for a head without CAM, a set without boxes, a bad threshold', async () => {
   const data = syntheticDataset(2, [0, 0, SIDE, SIDE]);
   const vgg = createModel('vgg11_bn', { numClasses: CLASSES, inputSize: SIDE, inChannels: 3, localHead: false, widthScale: 1 / 16 });
-  assert.throws(
+  await assert.rejects(
     () => evaluateLocalization(vgg, data, { batchSize: 2 }),
     (err: unknown) => err instanceof UserError && /vgg11_bn has no class activation maps/.test(err.message) && /needs one of: vgg16_gap, .*resnet20, vgg_small/.test(err.message),
   );
   vgg.dispose();
   const model = createModel('resnet20', { numClasses: CLASSES, inputSize: SIDE, inChannels: 3, localHead: false });
   const noBoxes = { ...data, test: { ...data.test, boxes: undefined } };
-  assert.throws(() => evaluateLocalization(model, noBoxes, { batchSize: 2 }), /synthetic-boxes has no ground-truth boxes/);
-  assert.throws(() => evaluateLocalization(model, data, { batchSize: 2, camThreshold: 1.5 }), /--cam-threshold: 1\.5 is not allowed/);
+  await assert.rejects(() => evaluateLocalization(model, noBoxes, { batchSize: 2 }), /synthetic-boxes has no ground-truth boxes/);
+  await assert.rejects(() => evaluateLocalization(model, data, { batchSize: 2, camThreshold: 1.5 }), /--cam-threshold: 1\.5 is not allowed/);
   model.dispose();
 });
