@@ -22,7 +22,9 @@ export type BackboneJob =
   /** Section 2: both step variants; `probeFirst` skips the backbone when a probe step says it exceeds the budget. */
   | { kind: 'steps'; backbone: string; inputSize: number; numClasses: number; probeFirst: boolean }
   /** Section 3: MixUp, CutMix and GridMix on one Table 3 backbone, at a batch of at most `maxBatch`. */
-  | { kind: 'table3'; backbone: string; maxBatch?: number };
+  | { kind: 'table3'; backbone: string; maxBatch?: number }
+  /** The engines section: one GridMix step with the local head on the backend the process selected. */
+  | { kind: 'engine'; backbone: string; inputSize: number; numClasses: number };
 
 /**
  * A wasm instance addresses at most 4 GiB; past that its allocator aborts the instance for good, or
@@ -68,6 +70,7 @@ export async function withRig<T>(args: StepRigArgs, use: (rig: StepRig) => Promi
 
 export async function runBackboneJob(job: BackboneJob, ctx: JobContext): Promise<void> {
   if (job.kind === 'steps') await measureStepVariants(job, ctx);
+  else if (job.kind === 'engine') await measureEngineStep(job, ctx);
   else await measureTable3Row(job.backbone, job.maxBatch, ctx);
 }
 
@@ -105,6 +108,14 @@ async function measureStepVariants(job: Extract<BackboneJob, { kind: 'steps' }>,
       progress(`steps: ${backbone} ${label}, batch ${batchSize}, ${warmup} warm-up + ${iterations} timed`);
       emit(await atBatch(batchSize, () => measureTrainStep(rig, { section: 'steps', label, method, batchSize, warmup, iterations })));
     }
+  });
+}
+
+async function measureEngineStep(job: Extract<BackboneJob, { kind: 'engine' }>, { settings, emit, progress }: JobContext): Promise<void> {
+  const { batchSize, warmup, iterations } = settings;
+  await withRig(job, async (rig) => {
+    progress(`engines: ${job.backbone} ${GRIDMIX_WITH_HEAD_LABEL} on ${backendId()}, batch ${batchSize}, ${warmup} warm-up + ${iterations} timed`);
+    emit(await measureTrainStep(rig, { section: 'engines', label: GRIDMIX_WITH_HEAD_LABEL, method: GRIDMIX_WITH_HEAD, batchSize, warmup, iterations }));
   });
 }
 

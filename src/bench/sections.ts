@@ -10,7 +10,7 @@ import { SMALL_BACKBONES, type BenchSection, type BenchSettings } from './settin
 import { table3Cells } from './table3';
 import { compareWithTorch, runTorchReference, TORCH_THREAD_COUNTS } from './torch-reference';
 import { measureTrainStep } from './train-step';
-import { backendId } from '../engine/backend';
+import { backendId, CPU_ENGINE_ORDER } from '../engine/backend';
 import { disableNativeKernels, enableNativeKernels } from '../engine/native';
 
 export interface SectionContext {
@@ -125,10 +125,43 @@ async function withNativeKernelsOff<T>(measure: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The resnet20 GridMix step (local head, batch from --batch-size) on each CPU engine auto chooses
+ * between, one fresh process each in the same run, and their ratio: the measurement behind
+ * CPU_ENGINE_ORDER. An engine that is not installed here becomes a skipped record saying why.
+ */
+export async function runEnginesSection(ctx: SectionContext): Promise<void> {
+  const { settings, emit } = ctx;
+  const job = { kind: 'engine', backbone: 'resnet20', inputSize: SMALL_INPUT_SIZE, numClasses: SMALL_NUM_CLASSES } as const;
+  const measured: Record<string, number> = {};
+  for (const engine of CPU_ENGINE_ORDER) {
+    const collect = (r: BenchRecord) => {
+      if (r.kind === 'train-step' && r.backend === engine) measured[engine] = r.images_per_second;
+      emit(r);
+    };
+    await runJobInChild(job, engine, { ...ctx, emit: collect });
+  }
+  const [first, second] = CPU_ENGINE_ORDER;
+  if (measured[first] === undefined || measured[second] === undefined) return;
+  emit({
+    kind: 'engine-comparison',
+    backend: first,
+    backbone: 'resnet20',
+    method: GRIDMIX_WITH_HEAD_LABEL,
+    batch_size: settings.batchSize,
+    images_per_second: measured,
+    ratio: measured[first] / measured[second],
+    engines: [first, second],
+    auto_order: [...CPU_ENGINE_ORDER],
+    order_holds: measured[first] >= measured[second],
+  });
+}
+
 export const SECTION_RUNNERS: Record<BenchSection, (ctx: SectionContext) => void | Promise<void>> = {
   mixing: runMixingSection,
   steps: runStepSection,
   table3: runTable3Section,
   memory: runMemorySection,
   torch: runTorchSection,
+  engines: runEnginesSection,
 };

@@ -36,6 +36,15 @@ const buildDir = path.resolve(__dirname, '..', '..', '..', '..', 'native', 'buil
 
 let loaded: AddonLoad | undefined;
 
+/** What the install step recorded about the addon's build (native/build/status.txt), if it ran. */
+export function nativeBuildStatus(): string | undefined {
+  try {
+    return fs.readFileSync(path.join(buildDir, 'status.txt'), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 export function loadNativeAddon(): AddonLoad {
   if (loaded) return loaded;
   const file = path.join(buildDir, 'gridmix_native.node');
