@@ -92,6 +92,17 @@ export interface PanelGridArgs {
   footnote?: string;
 }
 
+/** Words in lines of at most `perLine` characters (a longer word gets a line of its own). */
+export function wrapWords(text: string, perLine: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + 1 + word.length <= perLine) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
 export async function writePanelGrid(file: string, args: PanelGridArgs): Promise<Buffer> {
   const pad = 6;
   const titleH = 26;
@@ -99,15 +110,13 @@ export async function writePanelGrid(file: string, args: PanelGridArgs): Promise
   const rowLabelW = 90;
   const footH = args.footnote ? 22 : 0;
   const columns = args.columnTitles.length;
-  const width = rowLabelW + columns * (args.panelSize + pad) + pad;
+  // Wide enough for the title (~7.6 px per character at 14 px).
+  const width = Math.max(rowLabelW + columns * (args.panelSize + pad) + pad, Math.ceil(args.title.length * 7.6) + 8);
   const height = titleH + headH + args.cells.length * (args.panelSize + pad) + pad + footH;
   const layers: sharp.OverlayOptions[] = [{ input: await sharp(textImage(args.title, width, titleH, 14)).png().toBuffer(), left: 0, top: 0 }];
   for (let c = 0; c < columns; c++) {
     const left = rowLabelW + pad + c * (args.panelSize + pad);
-    // Column titles can be long ("GridMix w. Eq.(4) seed 0"): two lines of the panel's width.
-    const words = args.columnTitles[c];
-    const cut = words.length > 22 ? words.lastIndexOf(' ', 22) : -1;
-    const lines = cut > 0 ? [words.slice(0, cut), words.slice(cut + 1)] : [words];
+    const lines = wrapWords(args.columnTitles[c], Math.floor(args.panelSize / 6.4)).slice(0, 2);
     for (let l = 0; l < lines.length; l++) {
       layers.push({ input: await sharp(textImage(lines[l], args.panelSize, 15, 11)).png().toBuffer(), left, top: titleH + l * 15 });
     }

@@ -93,39 +93,40 @@ function projectRun(run: FigureRun, dataset: Dataset, classes: [number, number, 
   }
 }
 
+/**
+ * One row per run, train beside test; within a run both panels share their axes (so a shift between
+ * them is a shift in the plane), while each run has its own scales (each run has its own plane).
+ */
 export function penultimateSpec(projections: RunProjection[], classNames: string[]): VegaLiteSpec {
-  const values = projections.flatMap((p) => [
-    ...p.points.map((q) => ({ run: `${p.run.label} · drift ${p.drift.drift.toFixed(2)}`, split: q.split, class: classNames[q.cls], x: q.x, y: q.y, kind: 'image' })),
-    ...(['train', 'test'] as const).flatMap((split) =>
-      p.vertices.map(([x, y], i) => ({ run: `${p.run.label} · drift ${p.drift.drift.toFixed(2)}`, split, class: classNames[i], x, y, kind: 'template' })),
-    ),
-  ]);
   const colour = { field: 'class', type: 'nominal', title: 'class', scale: { domain: classNames, range: ['#1f77b4', '#d62728', '#2ca02c'] } };
+  const x = { field: 'x', type: 'quantitative', title: null };
+  const y = { field: 'y', type: 'quantitative', title: null };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'penultimate-layer activations projected onto the plane of the three class templates', fontSize: 13 },
-    data: { values },
-    facet: {
-      row: { field: 'run', type: 'nominal', title: null, sort: projections.map((p) => `${p.run.label} · drift ${p.drift.drift.toFixed(2)}`), header: { labelAngle: 0, labelAlign: 'left', labelOrient: 'top', labelFontSize: 12 } },
-      column: { field: 'split', type: 'nominal', title: null, sort: ['train', 'test'], header: { labelFontSize: 12 } },
-    },
-    spec: {
-      width: 220,
-      height: 220,
-      layer: [
-        {
-          transform: [{ filter: "datum.kind === 'image'" }],
-          mark: { type: 'circle', size: 10, opacity: 0.5 },
-          encoding: { x: { field: 'x', type: 'quantitative', title: null }, y: { field: 'y', type: 'quantitative', title: null }, color: colour },
-        },
-        {
-          transform: [{ filter: "datum.kind === 'template'" }],
-          mark: { type: 'point', shape: 'cross', size: 120, filled: true, stroke: 'black', strokeWidth: 1 },
-          encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, color: colour },
-        },
-      ],
-    },
-    resolve: { scale: { x: 'independent', y: 'independent' } },
+    title: { text: 'penultimate-layer activations on the plane of the three class templates (crosses)', fontSize: 13 },
+    vconcat: projections.map((p) => ({
+      title: { text: `${p.run.label}: train/test drift ${p.drift.drift.toFixed(2)}`, fontSize: 12, anchor: 'start' },
+      data: {
+        values: [
+          ...p.points.map((q) => ({ split: q.split, class: classNames[q.cls], x: q.x, y: q.y, kind: 'image' })),
+          ...(['train', 'test'] as const).flatMap((split) => p.vertices.map(([vx, vy], i) => ({ split, class: classNames[i], x: vx, y: vy, kind: 'template' }))),
+        ],
+      },
+      facet: { column: { field: 'split', type: 'nominal', title: null, sort: ['train', 'test'], header: { labelFontSize: 12 } } },
+      spec: {
+        width: 220,
+        height: 220,
+        layer: [
+          { transform: [{ filter: "datum.kind === 'image'" }], mark: { type: 'circle', size: 10, opacity: 0.55 }, encoding: { x, y, color: colour } },
+          {
+            transform: [{ filter: "datum.kind === 'template'" }],
+            mark: { type: 'point', shape: 'cross', size: 120, filled: true, stroke: 'black', strokeWidth: 1 },
+            encoding: { x, y, color: colour },
+          },
+        ],
+      },
+    })),
+    resolve: { scale: { x: 'independent', y: 'independent', color: 'shared' } },
     config: { font: 'DejaVu Sans, sans-serif' },
   };
 }
