@@ -61,9 +61,11 @@ function runsTable(root: string, runs: RunRecord[]): string {
     const cells = [
       rel(root, r.dir), `${s.dataset} / ${s.backbone}`, seriesOf(r), String(s.seed), String(s.epochs), s.finished ? 'yes' : 'no',
       s.top1 === null ? '—' : s.top1.toFixed(2), String(s.images_per_second), String(s.train_seconds), s.backend,
-      s.native_kernels?.length ? s.native_kernels.join(', ') : 'none', s.machine ?? 'not recorded',
+      s.machine ?? 'not recorded',
     ];
-    return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+    // The native kernels as a count, the list on hover: the full list is a paragraph per run.
+    const kernels = s.native_kernels?.length ? `<td title="${escapeHtml(s.native_kernels.join(', '))}">${s.native_kernels.length} ops</td>` : '<td>none</td>';
+    return `<tr>${cells.slice(0, -1).map((c) => `<td>${escapeHtml(c)}</td>`).join('')}${kernels}<td>${escapeHtml(cells.at(-1)!)}</td></tr>`;
   });
   return `<table class="runs" id="runs-table"><thead><tr>${header.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>
 ${rows.join('\n')}
@@ -87,7 +89,7 @@ function sampleGrids(root: string, runs: RunRecord[]): string {
 function figureNumbers(figure: FigureFile): string {
   const runs = Array.isArray(figure.data.runs) ? (figure.data.runs as Record<string, unknown>[]) : [];
   if (figure.kind === 'penultimate') {
-    return `<ul>${runs.map((r) => `<li>${escapeHtml(String(r.label))}: train/test drift ${escapeHtml(String(r.drift))}</li>`).join('')}</ul><p class="hint">${escapeHtml(String(figure.data.drift_definition ?? ''))}</p>`;
+    return `<ul>${runs.map((r) => `<li>${escapeHtml(String(r.label))}: train/test drift ${escapeHtml(typeof r.drift === 'number' ? r.drift.toFixed(3) : String(r.drift))}</li>`).join('')}</ul><p class="hint">${escapeHtml(String(figure.data.drift_definition ?? ''))}</p>`;
   }
   if (figure.kind === 'attention-cam') {
     return `<ul>${runs.map((r) => {
