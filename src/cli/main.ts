@@ -10,6 +10,7 @@ import { registerReportCommand } from './report';
 import { registerPreviewCommand } from './preview';
 import { registerBenchCommand } from './bench';
 import { registerDoctorCommand } from './doctor';
+import { registerFigureCommand } from './figure';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerPreviewCommand(program);
   registerBenchCommand(program);
   registerDoctorCommand(program);
+  registerFigureCommand(program);
   return program;
 }
 

@@ -34,6 +34,8 @@ export interface Summary {
   backend: string;
   /** The ops that ran on the native oneDNN kernels ([] when none), so a record says what computed it. */
   native_kernels: string[];
+  /** Host, CPUs and memory of the machine that trained it (absent in runs made before it was recorded). */
+  machine?: string;
   top1: number | null;
   top5: number | null;
   best_top1: number | null;

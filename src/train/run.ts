@@ -30,6 +30,7 @@ import { dataParallelStep } from './data-parallel/data-parallel-step';
 import { replicaSpecOf } from './data-parallel/replica';
 import { ReplicaPool } from './data-parallel/replica-pool';
 import { checkWorkersBackend } from './data-parallel/workers-backend';
+import { machineDescription } from './machine';
 
 export interface RunOptions {
   config: ExperimentConfig;
@@ -205,6 +206,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
       seed: config.seed,
       backend: backend.id,
       native_kernels: backend.nativeKernels,
+      machine: machineDescription(),
       top1: last ? round2(last.test_top1) : null,
       top5: last ? round2(last.test_top5) : null,
       best_top1: top1s.length ? round2(Math.max(...top1s)) : null,
