@@ -1,8 +1,13 @@
 #!/usr/bin/env node
 // Builds gridmix's native oneDNN kernels (native/gridmix_native.cc) into native/build/, as the
-// package's install step. It never fails the install: where the build cannot happen (not Linux, no
-// C++ compiler, no oneDNN headers, no Node headers) it prints one line saying why, records the
-// reason in native/build/status.txt for `--backend auto` to report, and gridmix runs on plain wasm.
+// package's install step, against oneDNN 2.x (2.3 and later) or 3.x, wherever the platform puts it:
+// Debian/Ubuntu (apt-get install libdnnl-dev) and Fedora (dnf install onednn-devel) under /usr,
+// Homebrew on macOS (brew install onednn) under /opt/homebrew or /usr/local, or a oneDNN of one's
+// own named by GRIDMIX_DNNL_INCLUDE (its include folder) and GRIDMIX_DNNL_LIB (the folder holding
+// libdnnl). It never fails the install: where the build cannot happen (Windows, no C++ compiler,
+// no oneDNN headers, a oneDNN older than 2.3, no Node headers, a compile error) it prints one line
+// saying why, records the reason in native/build/status.txt for `--backend auto` to report, and
+// gridmix runs on plain wasm.
 //
 // It calls the compiler directly rather than node-gyp: node-gyp wants to download Node's headers
 // when it cannot find them, and this one-file addon needs only node_api.h and -ldnnl.
@@ -15,8 +20,12 @@ const root = path.resolve(__dirname, '..');
 const source = path.join(root, 'native', 'gridmix_native.cc');
 // Overridable for the tests of this script, which must not touch the real build.
 const buildDir = process.env.GRIDMIX_NATIVE_BUILD_DIR || path.join(root, 'native', 'build');
-// Where oneDNN's headers are looked for (a oneDNN installed elsewhere: set this to its include/).
-const dnnlIncludeDirs = process.env.GRIDMIX_DNNL_INCLUDE ? [process.env.GRIDMIX_DNNL_INCLUDE] : ['/usr/include', '/usr/local/include'];
+const macOS = process.platform === 'darwin';
+// The prefixes where each platform's package manager installs oneDNN: Debian, Ubuntu and Fedora
+// under /usr; Homebrew under /opt/homebrew (Apple silicon) or /usr/local (Intel).
+const systemIncludeDirs = macOS ? ['/opt/homebrew/include', '/usr/local/include'] : ['/usr/include', '/usr/local/include'];
+const dnnlIncludeDirs = process.env.GRIDMIX_DNNL_INCLUDE ? [process.env.GRIDMIX_DNNL_INCLUDE] : systemIncludeDirs;
+const installHint = macOS ? 'brew install onednn' : 'apt-get install libdnnl-dev, or dnf install onednn-devel';
 const output = path.join(buildDir, 'gridmix_native.node');
 const statusFile = path.join(buildDir, 'status.txt');
 
@@ -32,19 +41,50 @@ function firstExisting(candidates) {
   return candidates.find((candidate) => fs.existsSync(candidate));
 }
 
-/** DNNL_VERSION_MAJOR from dnnl_version.h, or undefined when it cannot be read. */
-function dnnlMajorVersion(versionHeader) {
+/**
+ * oneDNN's headers in one include folder: oneapi/dnnl/dnnl.hpp (every current package), or dnnl.hpp
+ * at the top (older layouts). Returns the include folder and the version header beside dnnl.hpp.
+ */
+function findDnnl(includeDir) {
+  for (const sub of [path.join('oneapi', 'dnnl'), '']) {
+    const header = path.join(includeDir, sub, 'dnnl.hpp');
+    if (fs.existsSync(header)) return { includeDir, header, versionHeader: path.join(includeDir, sub, 'dnnl_version.h') };
+  }
+  return undefined;
+}
+
+/** { major, minor, patch } from dnnl_version.h, or undefined when it cannot be read. */
+function dnnlVersion(versionHeader) {
   try {
-    const match = /#define\s+DNNL_VERSION_MAJOR\s+(\d+)/.exec(fs.readFileSync(versionHeader, 'utf8'));
-    return match ? Number(match[1]) : undefined;
+    const text = fs.readFileSync(versionHeader, 'utf8');
+    const part = (name) => {
+      const match = new RegExp(`#define\\s+DNNL_VERSION_${name}\\s+(\\d+)`).exec(text);
+      return match ? Number(match[1]) : undefined;
+    };
+    const [major, minor, patch] = ['MAJOR', 'MINOR', 'PATCH'].map(part);
+    return major === undefined || minor === undefined ? undefined : { major, minor, patch: patch ?? 0 };
   } catch {
     return undefined;
   }
 }
 
+/**
+ * The folder holding libdnnl for a oneDNN outside the compiler's default search (GRIDMIX_DNNL_LIB,
+ * else lib/ or lib64/ beside the include folder), or undefined for one the linker finds itself.
+ */
+function dnnlLibDir(includeDir) {
+  if (process.env.GRIDMIX_DNNL_LIB) return process.env.GRIDMIX_DNNL_LIB;
+  if (!macOS && ['/usr/include', '/usr/local/include'].includes(includeDir)) return undefined;
+  const prefix = path.dirname(includeDir);
+  const names = macOS ? ['libdnnl.dylib'] : ['libdnnl.so'];
+  const found = ['lib', 'lib64'].map((sub) => path.join(prefix, sub)).find((dir) => names.some((n) => fs.existsSync(path.join(dir, n))));
+  return found ?? path.join(prefix, 'lib');
+}
+
 function compilerPath() {
   const fromEnv = process.env.CXX;
-  for (const name of fromEnv ? [fromEnv] : ['g++', 'c++', 'clang++']) {
+  // macOS's c++ and g++ are Apple clang as well; clang++ names it plainly.
+  for (const name of fromEnv ? [fromEnv] : macOS ? ['clang++', 'c++'] : ['g++', 'c++', 'clang++']) {
     const probe = spawnSync(name, ['--version'], { encoding: 'utf8' });
     if (probe.status === 0) return name;
   }
@@ -53,30 +93,35 @@ function compilerPath() {
 
 function main() {
   if (process.env.GRIDMIX_NO_NATIVE_BUILD) return record('skipped: GRIDMIX_NO_NATIVE_BUILD is set; plain wasm');
-  if (process.platform !== 'linux') return record(`skipped: native kernels are built on Linux only (this is ${process.platform}); plain wasm`);
-  const compiler = compilerPath();
-  if (!compiler) return record('skipped: no C++ compiler (g++/c++/clang++; apt-get install g++); plain wasm');
-  const dnnlHeader = firstExisting(dnnlIncludeDirs.map((dir) => path.join(dir, 'oneapi', 'dnnl', 'dnnl.hpp')));
-  if (!dnnlHeader) return record('skipped: oneDNN headers not found (apt-get install libdnnl-dev); plain wasm');
-  const major = dnnlMajorVersion(path.join(path.dirname(dnnlHeader), 'dnnl_version.h'));
-  if (major !== undefined && major !== 2) {
-    return record(`skipped: oneDNN ${major}.x found; the addon is written for oneDNN 2.x (Debian 12's 2.6.3), whose convolution_forward::desc API 3.x removed; plain wasm`);
+  if (process.platform !== 'linux' && !macOS) {
+    return record(`skipped: native kernels are built on Linux and macOS only (this is ${process.platform}); plain wasm`);
   }
-  const dnnlInclude = path.dirname(path.dirname(path.dirname(dnnlHeader)));
-  const dnnlLib = path.join(path.dirname(dnnlInclude), 'lib');
-  const systemPrefix = ['/usr/include', '/usr/local/include'].includes(dnnlInclude);
+  const compiler = compilerPath();
+  if (!compiler) return record(`skipped: no C++ compiler (g++/c++/clang++; ${macOS ? 'xcode-select --install' : 'apt-get install g++'}); plain wasm`);
+  const dnnl = dnnlIncludeDirs.map(findDnnl).find(Boolean);
+  if (!dnnl) return record(`skipped: oneDNN headers not found (${installHint}); plain wasm`);
+  const version = dnnlVersion(dnnl.versionHeader);
+  // 2.3 brought batch normalization's separate scale and shift, which the kernels use.
+  if (version && (version.major < 2 || (version.major === 2 && version.minor < 3))) {
+    return record(`skipped: oneDNN ${version.major}.${version.minor}.${version.patch} found; the kernels need oneDNN 2.3 or later; plain wasm`);
+  }
+  const dnnlLib = dnnlLibDir(dnnl.includeDir);
   const nodeInclude = firstExisting([
     path.resolve(process.execPath, '..', '..', 'include', 'node'),
     '/usr/include/node',
     '/usr/local/include/node',
+    ...(macOS ? ['/opt/homebrew/include/node'] : []),
   ].filter((dir) => fs.existsSync(path.join(dir, 'node_api.h'))));
   if (!nodeInclude) return record('skipped: Node.js headers (node_api.h) not found next to the node binary; plain wasm');
   fs.mkdirSync(buildDir, { recursive: true });
   const args = [
-    '-O2', '-std=c++17', '-shared', '-fPIC', '-fopenmp', '-fvisibility=hidden',
+    '-O2', '-std=c++17', '-shared', '-fPIC', '-fvisibility=hidden',
+    // Apple's clang has no OpenMP: oneDNN then keeps its own thread count. A Node addon on macOS
+    // leaves Node's own symbols (napi_*) to be found when Node loads it.
+    ...(macOS ? ['-undefined', 'dynamic_lookup'] : ['-fopenmp']),
     '-DNODE_GYP_MODULE_NAME=gridmix_native',
-    `-I${nodeInclude}`, `-I${dnnlInclude}`,
-    ...(systemPrefix ? [] : [`-L${dnnlLib}`, `-Wl,-rpath,${dnnlLib}`]),
+    `-I${nodeInclude}`, `-I${dnnl.includeDir}`,
+    ...(dnnlLib ? [`-L${dnnlLib}`, `-Wl,-rpath,${dnnlLib}`] : []),
     source, '-ldnnl', '-o', `${output}.tmp`,
   ];
   const build = spawnSync(compiler, args, { encoding: 'utf8' });
@@ -85,7 +130,8 @@ function main() {
     return record(`skipped: the build failed (${why.trim()}); plain wasm`);
   }
   fs.renameSync(`${output}.tmp`, output);
-  record(`built with ${compiler} against ${dnnlHeader}`);
+  const against = version ? `oneDNN ${version.major}.${version.minor}.${version.patch}` : 'oneDNN (version unknown)';
+  record(`built with ${compiler} against ${against} (${dnnl.header})`);
 }
 
 try {
