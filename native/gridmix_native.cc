@@ -23,11 +23,12 @@
 #include <vector>
 
 // Debian, Ubuntu, Fedora and Homebrew install the headers under oneapi/dnnl/; older layouts put
-// dnnl.hpp at the top of the include folder.
-#if __has_include("oneapi/dnnl/dnnl.hpp")
-#include "oneapi/dnnl/dnnl.hpp"
-#else
+// dnnl.hpp at the top of the include folder, and the build script then says so (rather than
+// __has_include, which could find another oneDNN's oneapi/dnnl/ on the compiler's default path).
+#ifdef GRIDMIX_DNNL_FLAT_HEADERS
 #include "dnnl.hpp"
+#else
+#include "oneapi/dnnl/dnnl.hpp"
 #endif
 
 #if DNNL_VERSION_MAJOR < 2 || (DNNL_VERSION_MAJOR == 2 && DNNL_VERSION_MINOR < 3)

@@ -31,6 +31,8 @@ export interface Summary {
   backend: string;
   /** The ops that ran on the native oneDNN kernels ([] when none), so a record says what computed it. */
   native_kernels: string[];
+  /** The oneDNN the native kernels were built against and ran on (null when they were off). */
+  onednn?: { built_against: string; loaded: string } | null;
   top1: number | null;
   top5: number | null;
   best_top1: number | null;
