@@ -257,6 +257,10 @@ dnnl::binary::primitive_desc addPd(const memory::desc &data, const dnnl::primiti
 
 void appendRelu(dnnl::post_ops &ops) { ops.append_eltwise(kRelu, 0.f, 0.f); }
 
+// 3.x checks the number of inputs of a batch-norm backward exactly: the shift, which the gradient
+// never reads, must not be passed.
+constexpr bool kNormBackwardTakesShift = false;
+
 PoolForwardPd poolForwardPd(dnnl::algorithm algorithm, const memory::desc &src, const memory::desc &dst, const PoolWindow &p) {
   return {cpuEngine(), kTraining, algorithm, src, dst, p.strides, p.kernel, memory::dims{0, 0}, p.padBefore, p.padAfter, userScratchpad()};
 }
@@ -315,6 +319,10 @@ dnnl::binary::primitive_desc addPd(const memory::desc &data, const dnnl::primiti
 }
 
 void appendRelu(dnnl::post_ops &ops) { ops.append_eltwise(1.f, kRelu, 0.f, 0.f); }
+
+// 2.x (2.6 at least) counts the shift among a batch-norm backward's inputs though the gradient never
+// reads it.
+constexpr bool kNormBackwardTakesShift = true;
 
 PoolForwardPd poolForwardPd(dnnl::algorithm algorithm, const memory::desc &src, const memory::desc &dst, const PoolWindow &p) {
   return {dnnl::pooling_forward::desc(kTraining, algorithm, src, dst, p.strides, p.kernel, p.padBefore, p.padAfter), userScratchpad(),
@@ -575,14 +583,13 @@ napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
                                              {DNNL_ARG_MEAN, memory(channels(d), engine, mean)},
                                              {DNNL_ARG_VARIANCE, memory(channels(d), engine, variance)},
                                              {DNNL_ARG_SCALE, memory(channels(d), engine, gamma)},
-                                             // oneDNN 2.6 counts the shift among the backward inputs
-                                             // though the gradient never reads it: gamma stands in.
-                                             {DNNL_ARG_SHIFT, memory(channels(d), engine, gamma)},
                                              {DNNL_ARG_DIFF_SRC, memory(activation(d), engine, dx)},
                                              {DNNL_ARG_DIFF_SCALE, memory(channels(d), engine, dgamma)},
                                              {DNNL_ARG_DIFF_SHIFT, memory(channels(d), engine, dbeta)},
                                              {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.backwardPd.scratchpad_desc())}};
     if (d[4]) execArgs.insert({DNNL_ARG_WORKSPACE, memory(wsDesc, engine, ws)});
+    // Where oneDNN wants the unread shift (kNormBackwardTakesShift), gamma stands in for it.
+    if (kNormBackwardTakesShift) execArgs.insert({DNNL_ARG_SHIFT, memory(channels(d), engine, gamma)});
     p.backward.execute(cpuStream(), execArgs);
     cpuStream().wait();
   });
