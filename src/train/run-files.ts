@@ -36,6 +36,8 @@ export interface Summary {
   native_kernels: string[];
   /** Host, CPUs and memory of the machine that trained it (absent in runs made before it was recorded). */
   machine?: string;
+  /** The oneDNN the native kernels were built against and ran on (null when they were off). */
+  onednn?: { built_against: string; loaded: string } | null;
   top1: number | null;
   top5: number | null;
   best_top1: number | null;

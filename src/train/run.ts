@@ -9,6 +9,7 @@ import type { Dataset } from '../data/dataset';
 import { DataLoader, type LoaderState } from '../data/loader';
 import { describeBackend, selectBackend } from '../engine/backend';
 import { Rng, type RngState } from '../engine/rng';
+import { nativeKernelsVersion } from '../engine/native';
 import { ensureDir, writeFileAtomic } from '../io/atomic-file';
 import { acquireRunLock } from '../io/run-lock';
 import { createMixMethod } from '../mix/registry';
@@ -207,6 +208,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
       backend: backend.id,
       native_kernels: backend.nativeKernels,
       machine: machineDescription(),
+      onednn: oneDnnOf(backend.nativeKernels),
       top1: last ? round2(last.test_top1) : null,
       top5: last ? round2(last.test_top5) : null,
       best_top1: top1s.length ? round2(Math.max(...top1s)) : null,
@@ -326,4 +328,11 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
+}
+
+/** summary.json's oneDNN versions: those of the native kernels when they ran, else null. */
+function oneDnnOf(nativeKernels: string[]): Summary['onednn'] {
+  if (nativeKernels.length === 0) return null;
+  const version = nativeKernelsVersion();
+  return version.ok ? { built_against: version.builtAgainst, loaded: version.loaded } : null;
 }
