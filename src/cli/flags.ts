@@ -1,5 +1,6 @@
 // Parsers for numeric flags shared by the verbs: a bad value is a one-line commander error.
 import { InvalidArgumentError } from 'commander';
+import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend';
 
 export function positiveIntFlag(flag: string) {
   return (value: string): number => {
@@ -20,7 +21,21 @@ export function seedListFlag(value: string): number[] {
   if (seeds.some((s) => !Number.isInteger(s) || s < 0)) {
     throw new InvalidArgumentError(`expects a comma-separated list of integers >= 0, got "${value}"`);
   }
+  const repeated = seeds.find((s, i) => seeds.indexOf(s) !== i);
+  if (repeated !== undefined) throw new InvalidArgumentError(`lists seed ${repeated} twice ("${value}"); each seed is one run`);
   return seeds;
+}
+
+/** --backend: checked as a flag, so a wrong name is blamed on the flag, not on the config file. */
+export function backendFlag(value: string): BackendChoice {
+  if (!(BACKEND_CHOICES as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of: ${BACKEND_CHOICES.join(', ')}`);
+  return value as BackendChoice;
+}
+
+/** A folder flag (--out, --results, --root, --data): an empty value names no folder. */
+export function folderFlag(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('expected a folder path, got an empty one');
+  return value;
 }
 
 /** The help text of --no-native, the same on every verb that selects a backend. */

@@ -9,6 +9,7 @@ import { registerEvalCommand } from './eval';
 import { registerReportCommand } from './report';
 import { registerPreviewCommand } from './preview';
 import { registerBenchCommand } from './bench';
+import { ignoreClosedPipes } from './closed-pipe';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  ignoreClosedPipes();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -4,9 +4,11 @@ import * as path from 'path';
 import { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic-file';
 import { allTables } from '../report/build-tables';
-import { collectRuns } from '../report/collect';
+import { scanResults } from '../report/collect';
 import { toCsv, toMarkdown, type Table } from '../report/table';
 import { UserError } from '../errors';
+import { folderFlag } from './flags';
+import { counted } from '../text/plural';
 
 export interface ReportOptions {
   results: string;
@@ -30,11 +32,12 @@ export function writeTables(tables: Table[], outDir: string): string[] {
 export async function reportCommand(options: ReportOptions): Promise<Table[]> {
   const log = options.log ?? console.log;
   if (!fs.existsSync(options.results)) throw new UserError(`no results folder at ${options.results} (train something first, or pass --results DIR)`);
-  const runs = collectRuns(options.results);
+  const { runs, skipped } = scanResults(options.results);
   const tables = allTables(runs);
   const outDir = options.out ?? path.join(options.results, 'tables');
   writeTables(tables, outDir);
-  log(`${runs.length} runs found under ${options.results} (${runs.filter((r) => r.summary.finished).length} finished); tables written to ${outDir}/table1..table6 (.md, .csv)`);
+  for (const file of skipped) log(`skipped ${file.file}: ${file.why}`);
+  log(`${counted(runs.length, 'run')} found under ${options.results} (${runs.filter((r) => r.summary.finished).length} finished${skipped.length ? `; ${counted(skipped.length, 'file')} skipped, named above` : ''}); tables written to ${outDir}/table1..table6 (.md, .csv)`);
   return tables;
 }
 
@@ -42,8 +45,8 @@ export function registerReportCommand(program: Command): void {
   program
     .command('report')
     .description("write Tables 1-6: the paper's numbers beside yours")
-    .option('--results <dir>', 'results folder to read', 'results')
-    .option('--out <dir>', 'where the tables go (default <results>/tables)')
+    .option('--results <dir>', 'results folder to read', folderFlag, 'results')
+    .option('--out <dir>', 'where the tables go (default <results>/tables)', folderFlag)
     .action(async (opts: { results: string; out?: string }) => {
       await reportCommand(opts);
     });

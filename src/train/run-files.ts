@@ -21,6 +21,8 @@ export interface Summary {
   /** The sweep cell when the run is part of `gridmix ablate` (Table 4 reads these, the other tables skip them). */
   ablation_cell: string | null;
   dataset: string;
+  /** The folder the dataset was read from (null where the reader names none; absent in summaries written before it was recorded). */
+  data_folder?: string | null;
   backbone: string;
   method: string;
   grid: number | 'random' | null;
@@ -32,6 +34,8 @@ export interface Summary {
   backend: string;
   /** The ops that ran on the native oneDNN kernels ([] when none), so a record says what computed it. */
   native_kernels: string[];
+  /** Why each better backend (tensorflow, the native kernels) was not taken (absent in summaries written before it was recorded). */
+  backend_not_taken?: string[];
   top1: number | null;
   top5: number | null;
   best_top1: number | null;
