@@ -85,7 +85,7 @@ export function registerAblateCommand(program: Command): void {
     .command('ablate')
     .description('sweep grid size N and p around a base config; one run per cell; writes the Table 4 layout')
     .requiredOption('--config <file>', 'experiment config with a sweep: section')
-    .option('--out <dir>', 'experiment folder (default results/<name>)', folderFlag)
+    .option('--out <dir>', 'experiment folder (default results/<name>)', folderFlag('--out'))
     .option('--epochs <n>', 'override training.epochs', positiveIntFlag('--epochs'))
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', backendFlag)
     .option('--no-native', NO_NATIVE_HELP)

@@ -56,13 +56,13 @@ export function registerDataCommand(program: Command): void {
   data
     .command('list')
     .description('every dataset, where it is looked for, and whether it is there')
-    .option('--root <dir>', 'a folder to look in first', folderFlag)
+    .option('--root <dir>', 'a folder to look in first', folderFlag('--root'))
     .action((opts: { root?: string }) => dataList({ root: opts.root }));
   data
     .command('verify')
     .description('check the image counts (and checksums where known) of a dataset')
     .argument('<name>', 'dataset name (see `gridmix data list`)')
-    .option('--root <dir>', 'a folder to look in first', folderFlag)
+    .option('--root <dir>', 'a folder to look in first', folderFlag('--root'))
     .action((name: string, opts: { root?: string }) => dataVerify({ name, root: opts.root }));
   data
     .command('fetch')

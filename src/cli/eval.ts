@@ -148,7 +148,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--imagenet-a', 'ImageNet-A restricted to the model\'s classes (TinyImageNet-A for TinyImageNet models)')
     .option('--localization', 'CAM weakly supervised localisation on CUB-200-2011')
     .option('--cam-threshold <t>', `--localization: fraction of the CAM's maximum kept before boxing (default ${DEFAULT_CAM_THRESHOLD})`, Number)
-    .option('--data <root>', 'where the evaluation data is (default: the usual places, see gridmix data list)', folderFlag)
+    .option('--data <root>', 'where the evaluation data is (default: the usual places, see gridmix data list)', folderFlag('--data'))
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default: the run\'s config)', backendFlag)
     .option('--no-native', NO_NATIVE_HELP)
     .option('--verbose', 'say why each better backend was not taken')

@@ -45,8 +45,8 @@ export function registerReportCommand(program: Command): void {
   program
     .command('report')
     .description("write Tables 1-6: the paper's numbers beside yours")
-    .option('--results <dir>', 'results folder to read', folderFlag, 'results')
-    .option('--out <dir>', 'where the tables go (default <results>/tables)', folderFlag)
+    .option('--results <dir>', 'results folder to read', folderFlag('--results'), 'results')
+    .option('--out <dir>', 'where the tables go (default <results>/tables)', folderFlag('--out'))
     .action(async (opts: { results: string; out?: string }) => {
       await reportCommand(opts);
     });

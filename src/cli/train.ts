@@ -55,7 +55,7 @@ export function registerTrainCommand(program: Command): void {
     .command('train')
     .description('train one experiment from a YAML config')
     .requiredOption('--config <file>', 'experiment config (YAML)')
-    .option('--out <dir>', 'experiment folder (default results/<name>); runs go to <dir>/seed-<seed>', folderFlag)
+    .option('--out <dir>', 'experiment folder (default results/<name>); runs go to <dir>/seed-<seed>', folderFlag('--out'))
     .option('--epochs <n>', 'override training.epochs', positiveIntFlag('--epochs'))
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', backendFlag)
     .option('--no-native', NO_NATIVE_HELP)

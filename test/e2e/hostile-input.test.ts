@@ -56,12 +56,12 @@ test('repeated seeds, --backend and --out blamed on the flag, not on the config 
   const config = writeConfig(dir, 'good.yaml', GOOD);
   oneLine(['train', '--config', config, '--seeds', '1,1'], /--seeds <list>.*lists seed 1 twice \("1,1"\); each seed is one run/);
   oneLine(['train', '--config', writeConfig(dir, 'seeds.yaml', `${GOOD}seeds: [1, 1]\n`)], /seeds: got \[1,1\]; expected each seed once/);
-  const backend = oneLine(['train', '--config', config, '--backend', 'foo'], /option '--backend <name>' argument 'foo' is invalid\. expected one of: auto, tensorflow, wasm, cpu/);
+  const backend = oneLine(['train', '--config', config, '--backend', 'foo'], /^gridmix: --backend: "foo" is not allowed; use one of: auto, tensorflow, wasm, cpu$/);
   assert.doesNotMatch(backend, /config error/);
-  const out = oneLine(['train', '--config', config, '--out', ''], /option '--out <dir>' argument '' is invalid\. expected a folder path, got an empty one/);
+  const out = oneLine(['train', '--config', config, '--out', ''], /^gridmix: --out: an empty path names no folder; give a folder path$/);
   assert.doesNotMatch(out, /config error/);
-  oneLine(['ablate', '--config', config, '--backend', 'gpu'], /option '--backend <name>' argument 'gpu' is invalid/);
-  oneLine(['report', '--results', ''], /option '--results <dir>' argument '' is invalid/);
+  oneLine(['ablate', '--config', config, '--backend', 'gpu'], /^gridmix: --backend: "gpu" is not allowed/);
+  oneLine(['report', '--results', ''], /^gridmix: --results: an empty path names no folder/);
 });
 
 test('messages: NaN named as NaN, plain words instead of raw schema text, each grid key under its own name, no doubled prefix', () => {
