@@ -53,10 +53,16 @@ test('a diverging loss stops with the epoch and step, says whether a checkpoint 
   assert.doesNotMatch(r.stderr, /^\s+at /m);
   const summary = path.join(dir, 'run', 'seed-5', 'summary.json');
   if (fs.existsSync(summary)) assert.equal(JSON.parse(fs.readFileSync(summary, 'utf8')).finished, false);
-  // This lr diverges in the first epoch, before the first checkpoint: there is none to keep.
-  assert.match(r.stderr, /loss became .* at epoch 1, .*; no checkpoint had been written yet; lower training\.optimizer\.lr/);
-  assert.doesNotMatch(r.stderr, /checkpoint is kept/);
-  assert.ok(!fs.existsSync(path.join(dir, 'run', 'seed-5', 'checkpoint', 'last.ckpt')));
+  // Past the first epoch there is a checkpoint to keep, and the message says where.
+  assert.ok(fs.existsSync(path.join(dir, 'run', 'seed-5', 'checkpoint', 'last.ckpt')) === /checkpoint is kept in /.test(r.stderr), r.stderr);
+
+  // lr 1e30 diverges within the first epoch, before any checkpoint: the message must not promise one.
+  const early = writeConfig(dir, 'early.yaml', TINY.replace('lr: 0.05', 'lr: 1.0e+30').replace('batchSize: 20', 'batchSize: 10'));
+  const e = gridmix(['train', '--config', early, '--out', path.join(dir, 'early')]);
+  assert.equal(e.code, 1);
+  assert.match(e.stderr, /loss became .* at epoch 1, .*; no checkpoint had been written yet; lower training\.optimizer\.lr/);
+  assert.doesNotMatch(e.stderr, /checkpoint is kept/);
+  assert.ok(!fs.existsSync(path.join(dir, 'early', 'seed-5', 'checkpoint', 'last.ckpt')));
 });
 
 test('two processes on one run folder: the second is refused while the first holds it', async () => {
