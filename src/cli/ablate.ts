@@ -13,8 +13,9 @@ import { inspectRun, isComplete } from '../train/run-state';
 import { runTraining } from '../train/run';
 import { sweepCells } from '../train/sweep';
 import { UserError } from '../errors';
-import { NO_NATIVE_HELP, nativeOverride, positiveIntFlag, seedListFlag } from './flags';
+import { backendFlag, folderFlag, nativeOverride, NO_NATIVE_HELP, positiveIntFlag, seedListFlag } from './flags';
 import { writeTables } from './report';
+import { counted } from '../text/plural';
 
 export interface AblateOptions {
   config: string;
@@ -26,8 +27,13 @@ export interface AblateOptions {
   seeds?: number[];
   /** Start over the cells whose saved config differs from the planned one (other than a grown epochs). */
   force?: boolean;
+  /** The backend line in full (see train --verbose). */
+  verbose?: boolean;
   log?: (line: string) => void;
 }
+
+/** ablate has no --resume: running it again resumes (finished cells are skipped, the cut one continues). */
+const RESUME_HINT = 'run the same gridmix ablate command again to continue (finished cells are skipped)';
 
 export async function ablateCommand(options: AblateOptions): Promise<void> {
   const log = options.log ?? console.log;
@@ -51,12 +57,12 @@ export async function ablateCommand(options: AblateOptions): Promise<void> {
   if (changed.length > 0 && !options.force) {
     const first = changed[0];
     throw new UserError(
-      `ablate: ${changed.length} of ${plan.length} cell runs were trained with another config than planned now ` +
+      `ablate: ${changed.length} of ${counted(plan.length, 'cell run')} were trained with another config than planned now ` +
         `(${path.basename(first.runDir)}: ${formatConfigDifferences(first.state.refused)}${changed.length > 1 ? `; also ${changed.slice(1).map((r) => path.basename(r.runDir)).join(', ')}` : ''}); ` +
         '--force starts those over, --out puts the ablation elsewhere',
     );
   }
-  log(`ablation ${base.name}: ${cells.length} cells x ${seeds.length} seed(s) -> ${dir}`);
+  log(`ablation ${base.name}: ${counted(cells.length, 'cell')} x ${counted(seeds.length, 'seed')} -> ${dir}`);
   for (const { cell, seed, config, runDir, state } of plan) {
     const label = `${cell.name} seed ${seed}`;
     if (isComplete(state)) {
@@ -67,7 +73,7 @@ export async function ablateCommand(options: AblateOptions): Promise<void> {
     const resume = !force && state.started;
     const grown = state.differences.length > 0 ? ` (${formatConfigDifferences(state.differences)})` : '';
     log(`${label}: ${force ? `starting over (${formatConfigDifferences(state.refused)})` : resume ? `resuming${grown}` : 'training'}`);
-    await runTraining({ config, runDir, resume, force, log, ablationCell: cell.name });
+    await runTraining({ config, runDir, resume, force, log, ablationCell: cell.name, continueWith: RESUME_HINT, verbose: options.verbose });
   }
   const table = table4(collectRuns(dir));
   writeTables([table], dir);
@@ -79,12 +85,13 @@ export function registerAblateCommand(program: Command): void {
     .command('ablate')
     .description('sweep grid size N and p around a base config; one run per cell; writes the Table 4 layout')
     .requiredOption('--config <file>', 'experiment config with a sweep: section')
-    .option('--out <dir>', 'experiment folder (default results/<name>)')
+    .option('--out <dir>', 'experiment folder (default results/<name>)', folderFlag('--out'))
     .option('--epochs <n>', 'override training.epochs', positiveIntFlag('--epochs'))
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', backendFlag)
     .option('--no-native', NO_NATIVE_HELP)
     .option('--seeds <list>', 'run every cell once per seed, e.g. 0,1,2', seedListFlag)
     .option('--force', 'start over the cells that were trained with another config than planned now')
+    .option('--verbose', 'say why each better backend was not taken (also in summary.json)')
     .action(async (opts: AblateOptions) => {
       await ablateCommand(opts);
     });

@@ -11,7 +11,7 @@ import { SECTION_RUNNERS } from '../bench/sections';
 import { BENCH_SECTIONS, benchSettings, type BenchFlags, type BenchSection } from '../bench/settings';
 import { formatRecord, sectionTitle, sectionVerdict } from '../bench/text-report';
 import { UserError } from '../errors';
-import { positiveIntFlag } from './flags';
+import { backendFlag, positiveIntFlag } from './flags';
 
 export interface BenchOptions extends BenchFlags {
   /** One JSON object per line per measurement instead of tables. */
@@ -92,7 +92,7 @@ export function registerBenchCommand(program: Command): void {
     .command('bench')
     .description('throughput of each mixing method and of a training step per backbone, Table 3 on this machine, the PyTorch reference')
     .option('--json', 'one JSON object per line per measurement (for other tools)')
-    .option('--backend <name>', `${BACKEND_CHOICES.join(' | ')} (default auto)`)
+    .option('--backend <name>', `${BACKEND_CHOICES.join(' | ')} (default auto)`, backendFlag)
     .option('--no-native', 'plain wasm: leave out gridmix\'s native oneDNN kernels (the torch section measures both anyway)')
     .option('--quick', 'fewer iterations and smaller budgets: the big backbones skipped or at small batches')
     .option('--compare-torch', 'also time the same ResNet-20 GridMix step in PyTorch (Debian python3-torch) and print ours / PyTorch')

@@ -2,6 +2,7 @@
 // complete, and downloading them where their terms allow.
 import { Command } from 'commander';
 import { UserError } from '../errors';
+import { folderFlag } from './flags';
 import { fetchDataset, listDatasets, verifyDataset } from '../data/registry';
 
 export interface DataListOptions {
@@ -55,13 +56,13 @@ export function registerDataCommand(program: Command): void {
   data
     .command('list')
     .description('every dataset, where it is looked for, and whether it is there')
-    .option('--root <dir>', 'a folder to look in first')
+    .option('--root <dir>', 'a folder to look in first', folderFlag('--root'))
     .action((opts: { root?: string }) => dataList({ root: opts.root }));
   data
     .command('verify')
     .description('check the image counts (and checksums where known) of a dataset')
     .argument('<name>', 'dataset name (see `gridmix data list`)')
-    .option('--root <dir>', 'a folder to look in first')
+    .option('--root <dir>', 'a folder to look in first', folderFlag('--root'))
     .action((name: string, opts: { root?: string }) => dataVerify({ name, root: opts.root }));
   data
     .command('fetch')

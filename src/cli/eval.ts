@@ -15,7 +15,7 @@ import type { CheckpointMeta } from '../train/run';
 import { runPaths } from '../train/run-files';
 import { loadEvaluationData, shapeOf } from '../train/setup';
 import { UserError } from '../errors';
-import { NO_NATIVE_HELP, nativeOverride } from './flags';
+import { backendFlag, folderFlag, nativeOverride, NO_NATIVE_HELP } from './flags';
 
 export interface EvalOptions {
   checkpoint: string;
@@ -29,6 +29,8 @@ export interface EvalOptions {
   /** false with --no-native (commander makes it true otherwise; see nativeOverride); default: the run's config. */
   native?: boolean;
   batchSize?: number;
+  /** The backend line in full: what was asked for and why better backends were not taken. */
+  verbose?: boolean;
   log?: (line: string) => void;
 }
 
@@ -38,7 +40,7 @@ function kindOf(options: EvalOptions): EvalKind {
   const kinds = ([['test', options.test], ['imagenet-a', options.imagenetA], ['localization', options.localization]] as const)
     .filter(([, on]) => on)
     .map(([kind]) => kind);
-  if (kinds.length !== 1) throw new UserError('gridmix eval: give exactly one of --test, --imagenet-a, --localization');
+  if (kinds.length !== 1) throw new UserError('eval: give exactly one of --test, --imagenet-a, --localization');
   return kinds[0];
 }
 
@@ -46,13 +48,13 @@ export async function evalCommand(options: EvalOptions): Promise<Record<string, 
   const log = options.log ?? console.log;
   const kind = kindOf(options);
   if (options.camThreshold !== undefined) {
-    if (kind !== 'localization') throw new UserError('gridmix eval: --cam-threshold goes with --localization');
+    if (kind !== 'localization') throw new UserError('eval: --cam-threshold goes with --localization');
     checkCamThreshold(options.camThreshold);
   }
   const runDir = resolveRunDir(options.checkpoint);
   const config = readRunConfig(runDir);
   const backend = await selectBackend(options.backend ?? config.backend, { native: nativeOverride(options.native) ?? config.native });
-  log(describeBackend(backend));
+  log(describeBackend(backend, options.verbose));
   const batchSize = options.batchSize ?? config.training.evalBatchSize;
   let result: Record<string, unknown>;
   if (kind === 'test') {
@@ -148,9 +150,10 @@ export function registerEvalCommand(program: Command): void {
     .option('--imagenet-a', 'ImageNet-A restricted to the model\'s classes (TinyImageNet-A for TinyImageNet models)')
     .option('--localization', 'CAM weakly supervised localisation on CUB-200-2011')
     .option('--cam-threshold <t>', `--localization: fraction of the CAM's maximum kept before boxing (default ${DEFAULT_CAM_THRESHOLD})`, Number)
-    .option('--data <root>', 'where the evaluation data is (default: the usual places, see gridmix data list)')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default: the run\'s config)')
+    .option('--data <root>', 'where the evaluation data is (default: the usual places, see gridmix data list)', folderFlag('--data'))
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default: the run\'s config)', backendFlag)
     .option('--no-native', NO_NATIVE_HELP)
+    .option('--verbose', 'say why each better backend was not taken')
     .action(async (opts: EvalOptions) => {
       await evalCommand(opts);
     });

@@ -1,5 +1,7 @@
 // Parsers for numeric flags shared by the verbs: a bad value is a one-line commander error.
 import { InvalidArgumentError } from 'commander';
+import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend';
+import { UserError } from '../errors';
 
 export function positiveIntFlag(flag: string) {
   return (value: string): number => {
@@ -20,7 +22,26 @@ export function seedListFlag(value: string): number[] {
   if (seeds.some((s) => !Number.isInteger(s) || s < 0)) {
     throw new InvalidArgumentError(`expects a comma-separated list of integers >= 0, got "${value}"`);
   }
+  const repeated = seeds.find((s, i) => seeds.indexOf(s) !== i);
+  if (repeated !== undefined) throw new InvalidArgumentError(`lists seed ${repeated} twice ("${value}"); each seed is one run`);
   return seeds;
+}
+
+/**
+ * --backend: checked as a flag, so a wrong name is blamed on the flag, not on the config file.
+ * A UserError passes through commander as it is: "gridmix: --backend: ..." like the verbs' own checks.
+ */
+export function backendFlag(value: string): BackendChoice {
+  if (!(BACKEND_CHOICES as readonly string[]).includes(value)) throw new UserError(`--backend: "${value}" is not allowed; use one of: ${BACKEND_CHOICES.join(', ')}`);
+  return value as BackendChoice;
+}
+
+/** A folder flag (--out, --results, --root, --data): an empty value names no folder. */
+export function folderFlag(flag: string) {
+  return (value: string): string => {
+    if (value.trim() === '') throw new UserError(`${flag}: an empty path names no folder; give a folder path`);
+    return value;
+  };
 }
 
 /** The help text of --no-native, the same on every verb that selects a backend. */

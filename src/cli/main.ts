@@ -11,6 +11,7 @@ import { registerPreviewCommand } from './preview';
 import { registerBenchCommand } from './bench';
 import { registerDoctorCommand } from './doctor';
 import { registerFigureCommand } from './figure';
+import { ignoreClosedPipes } from './closed-pipe';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  ignoreClosedPipes();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

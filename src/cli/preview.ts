@@ -11,7 +11,8 @@ import { createMixMethod, type MixMethodConfig } from '../mix/registry';
 import { drawPreviewSamples } from '../report/preview-samples';
 import { PREVIEW_JSON, writePreview, type PreviewManifest } from '../report/preview';
 import { UserError } from '../errors';
-import { NO_NATIVE_HELP } from './flags';
+import { backendFlag, folderFlag, NO_NATIVE_HELP } from './flags';
+import { counted } from '../text/plural';
 
 export interface PreviewOptions {
   method: string;
@@ -30,16 +31,35 @@ export interface PreviewOptions {
   backend?: BackendChoice;
   /** false with --no-native: plain wasm (no config here, so anything else means the default, on). */
   native?: boolean;
+  /** The backend line in full: what was asked for and why better backends were not taken. */
+  verbose?: boolean;
   log?: (line: string) => void;
 }
 
 const SPLITS: readonly SplitName[] = ['train', 'test'];
 
+/**
+ * A preview is for looking at: its samples are held in memory until preview.json is written, so a
+ * count with no bound (1e9) grew the process by ~30 MB/s until it was killed, with no output.
+ * 1,000 ImageNet-size samples take ~300 MB.
+ */
+export const MAX_PREVIEW_COUNT = 1000;
+
 /** The checks that need no data: everything but the grid against the image size. */
 function checkFlags(options: PreviewOptions): void {
   const { count, p, seed, split, backend } = options;
   if (!(Number.isInteger(count) && count >= 1)) throw new UserError(`--count: ${count} is not allowed; use an integer >= 1`);
+  if (count > MAX_PREVIEW_COUNT) {
+    throw new UserError(
+      `--count: ${count} is more than ${MAX_PREVIEW_COUNT}, the most one preview writes (every sample's pixels, mask and labels are held in memory until preview.json is written); ` +
+        'for more, run preview again with another --seed and --out',
+    );
+  }
   if (p !== undefined && !(p > 0 && p <= 1)) throw new UserError(`--p: ${p} is not allowed; use a number in (0, 1]`);
+  // As the config's method.alpha: Beta(0, 0) is no distribution.
+  if (options.alpha !== undefined && !(options.alpha > 0 && Number.isFinite(options.alpha))) {
+    throw new UserError(`--alpha: ${options.alpha} is not allowed; use a number > 0`);
+  }
   if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) throw new UserError(`--seed: ${seed} is not allowed; use an integer >= 0`);
   if (split !== undefined && !SPLITS.includes(split)) throw new UserError(`--split: "${split}" is not allowed; use one of: ${SPLITS.join(', ')}`);
   if (backend !== undefined && !BACKEND_CHOICES.includes(backend)) {
@@ -88,7 +108,7 @@ export async function previewCommand(options: PreviewOptions): Promise<PreviewMa
     throw new UserError(`--grid: ${tooLarge.join(', ')} is larger than ${dataset.name}'s ${dataset.height} x ${dataset.width} images; use a grid <= ${side}`);
   }
   const backend = await selectBackend(options.backend ?? 'auto', { native: options.native !== false });
-  log(describeBackend(backend));
+  log(describeBackend(backend, options.verbose));
   const samples = await drawPreviewSamples(dataset, method, { split, count: options.count, augment, seed });
   const manifest = writePreview(
     options.out,
@@ -106,7 +126,7 @@ export async function previewCommand(options: PreviewOptions): Promise<PreviewMa
     },
     samples,
   );
-  log(`${manifest.count} ${method.name} samples of ${dataset.name} (${split}) -> ${options.out}/sample-*.png, ${path.join(options.out, PREVIEW_JSON)}`);
+  log(`${counted(manifest.count, `${method.name} sample`)} of ${dataset.name} (${split}) -> ${options.out}/sample-*.png, ${path.join(options.out, PREVIEW_JSON)}`);
   return manifest;
 }
 
@@ -128,7 +148,7 @@ export function registerPreviewCommand(program: Command): void {
     .description('write mixed samples as PNGs plus a JSON of masks, boxes, lambdas and labels')
     .requiredOption('--method <name>', 'baseline | mixup | cutmix | gridmix')
     .requiredOption('--dataset <name>', 'a dataset name (see gridmix data list)')
-    .requiredOption('--out <dir>', 'folder for sample-NNN.png and preview.json')
+    .requiredOption('--out <dir>', 'folder for sample-NNN.png and preview.json', folderFlag('--out'))
     .option('--count <k>', 'how many mixed samples', numberFlag, 16)
     .option('--grid <n>', 'GridMix: cells per side, or "random" (default 4)', gridFlag)
     .option('--p <p>', 'GridMix: probability that a cell keeps image A, in (0, 1] (default 0.8)', numberFlag)
@@ -137,9 +157,10 @@ export function registerPreviewCommand(program: Command): void {
     .option('--split <name>', 'train | test (default train)')
     .option('--augment', 'the standard crop + flip before mixing (default for the train split)')
     .option('--no-augment', 'no crop or flip: the PNG pixels are the source pixels, mixed')
-    .option('--root <dir>', 'where the dataset is (default: the usual places, see gridmix data list)')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default auto)')
+    .option('--root <dir>', 'where the dataset is (default: the usual places, see gridmix data list)', folderFlag('--root'))
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default auto)', backendFlag)
     .option('--no-native', NO_NATIVE_HELP)
+    .option('--verbose', 'say why each better backend was not taken')
     .action(async (opts: PreviewOptions) => {
       await previewCommand(opts);
     });

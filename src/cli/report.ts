@@ -5,11 +5,13 @@ import * as path from 'path';
 import { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic-file';
 import { allTables } from '../report/build-tables';
-import { scanRuns } from '../report/collect';
+import { runProblems, scanResults } from '../report/collect';
 import { listFigures } from '../report/figures/figure-files';
 import { buildHtmlReport } from '../report/html-report';
 import { toCsv, toMarkdown, type Table } from '../report/table';
 import { UserError } from '../errors';
+import { folderFlag } from './flags';
+import { counted } from '../text/plural';
 
 export interface ReportOptions {
   results: string;
@@ -35,17 +37,19 @@ export function writeTables(tables: Table[], outDir: string): string[] {
 export async function reportCommand(options: ReportOptions): Promise<Table[]> {
   const log = options.log ?? console.log;
   if (!fs.existsSync(options.results)) throw new UserError(`no results folder at ${options.results} (train something first, or pass --results DIR)`);
-  const { runs, problems } = scanRuns(options.results);
+  const { runs, skipped } = scanResults(options.results);
   const tables = allTables(runs);
   const outDir = options.out ?? path.join(options.results, 'tables');
   writeTables(tables, outDir);
-  log(`${runs.length} runs found under ${options.results} (${runs.filter((r) => r.summary.finished).length} finished); tables written to ${outDir}/table1..table6 (.md, .csv)`);
+  for (const file of skipped) log(`skipped ${file.file}: ${file.why}`);
+  log(`${counted(runs.length, 'run')} found under ${options.results} (${runs.filter((r) => r.summary.finished).length} finished${skipped.length ? `; ${counted(skipped.length, 'file')} skipped, named above` : ''}); tables written to ${outDir}/table1..table6 (.md, .csv)`);
   if (options.html !== false) {
     const figures = listFigures(path.join(options.results, 'figures'));
+    const problems = runProblems(skipped);
     const html = await buildHtmlReport({ resultsDir: options.results, tables, runs, problems, figures, generatedAt: new Date() });
     const file = path.join(options.results, 'report', 'index.html');
     writeFileAtomic(file, html);
-    log(`report: ${file} (${figures.length} figures${problems.length ? `; ${problems.length} run folders could not be read, listed there` : ''})`);
+    log(`report: ${file} (${counted(figures.length, 'figure')}${problems.length ? `; ${counted(problems.length, 'run file')} not usable, listed there` : ''})`);
   }
   return tables;
 }
@@ -54,8 +58,8 @@ export function registerReportCommand(program: Command): void {
   program
     .command('report')
     .description("write Tables 1-6: the paper's numbers beside yours")
-    .option('--results <dir>', 'results folder to read', 'results')
-    .option('--out <dir>', 'where the tables go (default <results>/tables)')
+    .option('--results <dir>', 'results folder to read', folderFlag('--results'), 'results')
+    .option('--out <dir>', 'where the tables go (default <results>/tables)', folderFlag('--out'))
     .option('--no-html', 'skip <results>/report/index.html (the tables with curves, figures and samples)')
     .action(async (opts: { results: string; out?: string; html?: boolean }) => {
       await reportCommand(opts);

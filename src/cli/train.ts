@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load';
 import { experimentDir, type ExperimentConfig } from '../config/schema';
 import { runTraining } from '../train/run';
 import { printDryRun } from '../train/dry-run';
-import { NO_NATIVE_HELP, nativeOverride, positiveIntFlag, seedFlag, seedListFlag } from './flags';
+import { backendFlag, folderFlag, nativeOverride, NO_NATIVE_HELP, positiveIntFlag, seedFlag, seedListFlag } from './flags';
 import type { Summary } from '../train/run-files';
 
 export interface TrainOptions {
@@ -20,6 +20,8 @@ export interface TrainOptions {
   resume?: boolean;
   force?: boolean;
   dryRun?: boolean;
+  /** The backend line in full: what was asked for and why better backends were not taken. */
+  verbose?: boolean;
 }
 
 /** The folder of one seed's run: <experiment dir>/seed-<seed>. */
@@ -43,7 +45,7 @@ export async function trainCommand(options: TrainOptions): Promise<Summary[]> {
   const summaries: Summary[] = [];
   for (const seed of seeds) {
     const seeded = { ...config, seed };
-    summaries.push(await runTraining({ config: seeded, runDir: runDirFor(seeded), resume: !!options.resume, force: !!options.force }));
+    summaries.push(await runTraining({ config: seeded, runDir: runDirFor(seeded), resume: !!options.resume, force: !!options.force, verbose: options.verbose }));
   }
   return summaries;
 }
@@ -53,15 +55,16 @@ export function registerTrainCommand(program: Command): void {
     .command('train')
     .description('train one experiment from a YAML config')
     .requiredOption('--config <file>', 'experiment config (YAML)')
-    .option('--out <dir>', 'experiment folder (default results/<name>); runs go to <dir>/seed-<seed>')
+    .option('--out <dir>', 'experiment folder (default results/<name>); runs go to <dir>/seed-<seed>', folderFlag('--out'))
     .option('--epochs <n>', 'override training.epochs', positiveIntFlag('--epochs'))
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', backendFlag)
     .option('--no-native', NO_NATIVE_HELP)
     .option('--seed <n>', 'override seed', seedFlag)
     .option('--seeds <list>', 'run once per seed, e.g. 0,1,2', seedListFlag)
     .option('--resume', 'continue from the last checkpoint')
     .option('--force', 'overwrite a finished or unfinished run')
     .option('--dry-run', 'build the model, print its parameter count and layers, and exit')
+    .option('--verbose', 'say why each better backend was not taken (also in summary.json)')
     .action(async (opts: TrainOptions) => {
       await trainCommand(opts);
     });

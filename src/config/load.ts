@@ -37,7 +37,13 @@ function readYamlFile(file: string): Raw {
     const line = e.linePos?.[0] ? ` line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
     throw new UserError(`YAML syntax error in ${file}${line}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
   }
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (err) {
+    // yaml refuses an alias bomb (aliases expanding to millions of nodes) while building the object.
+    throw new UserError(`config ${file}: ${(err as Error).message.replace(/indicates a resource exhaustion attack/, 'refused: the aliases expand to too many values')}`);
+  }
   if (value === null || value === undefined) return {};
   if (!isPlainObject(value)) throw new UserError(`config ${file}: expected a mapping of keys at the top level`);
   return value;

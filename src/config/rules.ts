@@ -50,11 +50,16 @@ export function checkConfigRules(config: ExperimentConfig, source: string): void
   if (imageSize !== undefined) checkBackboneTakes(config, shape, source);
   if (config.method.name !== 'gridmix') return;
   const side = Math.min(shape.height, shape.width);
-  const sizes: (number | 'random')[] = [config.method.grid, ...config.method.gridChoices, ...(config.sweep?.grid ?? [])];
-  for (const n of sizes) {
+  // Each size under the key it came from, so the message points at the line to fix.
+  const sizes: [string, number | 'random'][] = [
+    ['method.grid', config.method.grid],
+    ...config.method.gridChoices.map((n): [string, number] => ['method.gridChoices', n]),
+    ...(config.sweep?.grid ?? []).map((n): [string, number | 'random'] => ['sweep.grid', n]),
+  ];
+  for (const [key, n] of sizes) {
     if (n !== 'random' && n > side) {
       throw new UserError(
-        `config error in ${source}: method grid: got ${n}; a grid cannot be finer than the ${shape.height}x${shape.width} images of ${config.dataset.name} (allowed: 1..${side} or "random")`,
+        `config error in ${source}: ${key}: got ${n}; a grid cannot be finer than the ${shape.height}x${shape.width} images of ${config.dataset.name} (allowed: 1..${side}${key === 'method.gridChoices' ? '' : ' or "random"'})`,
       );
     }
   }

@@ -111,12 +111,29 @@ export const sweepSchema = z.strictObject({
   method: z.array(z.enum(METHOD_NAMES)).min(1).optional(),
 });
 
+/**
+ * The experiment's name is one folder under results/: a single path segment (not "." or "..",
+ * which would put runs beside or above results/), short enough that its run folders and temp files
+ * stay within the 255 bytes a file name may take.
+ */
+const NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
+const NAME_MAX_LENGTH = 100;
+const NAME_ERROR = `expected one folder name of up to ${NAME_MAX_LENGTH} letters, digits, ".", "_" or "-" (not "." or "..")`;
+
 export const experimentSchema = z.strictObject({
   /** Experiment name: the folder under results/. */
-  name: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: 'expected a name of letters, digits, ".", "_" or "-"' }),
+  name: z
+    .string()
+    .regex(NAME_PATTERN, { error: NAME_ERROR })
+    .max(NAME_MAX_LENGTH, { error: NAME_ERROR })
+    .refine((name) => name !== '.' && name !== '..', { error: NAME_ERROR }),
   seed: z.number().int().min(0).default(0),
   /** Run the same config once per seed (the report shows mean ± std). */
-  seeds: z.array(z.number().int().min(0)).min(1).optional(),
+  seeds: z
+    .array(z.number().int().min(0))
+    .min(1)
+    .refine((seeds) => new Set(seeds).size === seeds.length, { error: 'expected each seed once (a seed repeated would train the same run twice)' })
+    .optional(),
   backend: z.enum(BACKEND_CHOICES, { error: `expected one of: ${BACKEND_CHOICES.join(', ')}` }).default('auto'),
   /**
    * Use gridmix's native oneDNN kernels under the wasm backend where they were built; false forces

@@ -1,6 +1,7 @@
 // Schema check with errors flattened to one line: "config error in FILE: key.path: got VALUE; MESSAGE".
 import { z } from 'zod';
 import { UserError } from '../errors';
+import { counted } from '../text/plural';
 import { closest } from './closest';
 import { experimentSchema, type ExperimentConfig } from './schema';
 
@@ -32,8 +33,43 @@ function objectKeysAt(path: readonly PropertyKey[]): string[] {
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
+  // JSON has no NaN or Infinity (YAML's .nan, .inf): it would print them as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   const text = JSON.stringify(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  number: 'a number',
+  int: 'an integer',
+  string: 'a text',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping of keys',
+};
+
+/**
+ * zod's own messages ("Too small: expected number to be >=0") in the words the schema's custom
+ * messages use ("expected a number >= 0"); a message the schema wrote itself is kept as it is.
+ */
+function plainMessage(issue: z.core.$ZodIssue): string {
+  if (!/^(Too small|Too big|Invalid input|Invalid option)\b/.test(issue.message)) return issue.message;
+  switch (issue.code) {
+    case 'too_small':
+    case 'too_big': {
+      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+      const sign = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
+      if (issue.origin === 'array') return `expected a list of ${issue.code === 'too_small' ? 'at least' : 'at most'} ${counted(Number(bound), 'entry', 'entries')}`;
+      if (issue.origin === 'string') return Number(bound) === 1 && issue.code === 'too_small' ? 'expected a non-empty text' : `expected a text of ${sign} ${bound} characters`;
+      return `expected a number ${sign} ${bound}`;
+    }
+    case 'invalid_type':
+      return `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+    case 'invalid_value':
+      return `expected one of: ${issue.values.map(String).join(', ')}`;
+    default:
+      return issue.message;
+  }
 }
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
@@ -47,7 +83,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   }
   const value = valueAt(raw, issue.path);
   if (value === undefined && issue.code === 'invalid_type') return `${path}: missing (required)`;
-  return `${path}: got ${show(value)}; ${issue.message}`;
+  return `${path}: got ${show(value)}; ${plainMessage(issue)}`;
 }
 
 /** Validates a merged raw config; throws a UserError naming the first bad key. */

@@ -28,6 +28,8 @@ export interface Dataset {
    * protocol takes the argmax over these logits only.
    */
   coveredClasses?: Int32Array;
+  /** The folder the files were read from (runs name it and record it in summary.json). */
+  folder?: string;
 }
 
 /** What a dataset looks like to a model, known without reading its files. */

@@ -5,6 +5,7 @@
 // labels, the float32 LE boxes (if any) and the uint8 pixels.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ensureDir } from '../io/atomic-file';
 import type { ImageSplit } from './dataset';
 
 const MAGIC = 'GMXD';
@@ -50,7 +51,7 @@ export function readDecodedCache(file: string, shape: DecodedShape): ImageSplit 
 
 /** Writes the cache atomically: a temp file in the same folder, then a rename over the final name. */
 export function writeDecodedCache(file: string, shape: DecodedShape, split: ImageSplit): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  ensureDir(path.dirname(file));
   const header = Buffer.alloc(HEADER_BYTES);
   header.write(MAGIC, 0, 'latin1');
   [VERSION, split.count, shape.height, shape.width, shape.channels, split.boxes ? 1 : 0].forEach((v, k) => header.writeUInt32LE(v, 4 + 4 * k));

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors';
+import { ensureDir } from '../io/atomic-file';
 import { fileDigest } from './file-checksum';
 
 export interface DownloadSource {
@@ -30,7 +31,7 @@ export async function verifyChecksum(file: string, source: DownloadSource): Prom
 
 /** Downloads `source` into `folder` unless a verified copy is already there; returns the file's path. */
 export async function download(source: DownloadSource, folder: string, fetchImpl: Fetch = fetch, log: (line: string) => void = () => {}): Promise<string> {
-  fs.mkdirSync(folder, { recursive: true });
+  ensureDir(folder);
   const target = path.join(folder, source.file);
   if (fs.existsSync(target)) {
     await verifyChecksum(target, source);

@@ -23,6 +23,8 @@ export interface BackendInfo {
   nativeKernels: string[];
   /** For auto: why each better backend was not taken. */
   skipped: string[];
+  /** On plain wasm, why the native kernels are not on, in a few words for the one-line log. */
+  nativeNote?: string;
 }
 
 /** A user-facing failure to get the backend that was explicitly requested. */
@@ -165,15 +167,21 @@ export interface BackendOptions {
 function wasmInfo(requested: BackendChoice, skipped: string[], options: BackendOptions): BackendInfo {
   installSharedIdentity();
   disableNativeKernels();
+  let nativeNote: string;
   if (options.native !== false) {
     const native = enableNativeKernels(options.nativeThreads);
     if (native.ok) {
-      const label = `wasm+onednn (${native.label}; other ops on wasm, 1 thread)`;
+      // "oneDNN 2.6.3 (2 threads)" -> "oneDNN 2.6.3, 2 threads"; the ops left on wasm run on its 1 thread.
+      const label = `wasm+onednn (${native.label.replace(/ \((\d+ threads?)\)$/, ', $1')})`;
       return { requested, name: 'wasm', id: 'wasm+onednn', label, nativeKernels: activeNativeKernels(), skipped };
     }
     note(skipped, native.reason);
+    nativeNote = 'native oneDNN kernels unavailable (--verbose or summary.json says why)';
+  } else {
+    note(skipped, 'native oneDNN kernels: off on request (--no-native or native: false)');
+    nativeNote = 'native oneDNN kernels off on request';
   }
-  return { requested, name: 'wasm', id: 'wasm', label: 'wasm (1 thread)', nativeKernels: [], skipped };
+  return { requested, name: 'wasm', id: 'wasm', label: 'wasm (1 thread)', nativeKernels: [], skipped, nativeNote };
 }
 
 export async function selectBackend(requested: BackendChoice, options: BackendOptions = {}): Promise<BackendInfo> {
@@ -224,8 +232,13 @@ async function selectAuto(skipped: string[], options: BackendOptions): Promise<B
   return undefined;
 }
 
-/** One line for logs: "backend: wasm (1 thread) [auto: tfjs-node-gpu is not installed ...]". */
-export function describeBackend(info: BackendInfo): string {
+/**
+ * One short line for logs: "backend: wasm+onednn (oneDNN 2.6.3, 2 threads)", or on plain wasm
+ * "backend: wasm (1 thread); native oneDNN kernels off on request". `verbose` adds what was asked
+ * for and why each better backend was not taken (summary.json records that as backend_not_taken).
+ */
+export function describeBackend(info: BackendInfo, verbose = false): string {
+  if (!verbose) return `backend: ${info.label}${info.nativeNote ? `; ${info.nativeNote}` : ''}`;
   const notTaken = info.requested === 'auto' || info.id === 'wasm';
   const why = notTaken && info.skipped.length > 0 ? ` [${info.requested}; not taken: ${info.skipped.join('; ')}]` : '';
   return `backend: ${info.label}${why}`;

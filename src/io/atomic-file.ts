@@ -16,20 +16,41 @@ function fsyncDir(dir: string): void {
   }
 }
 
+const WRITE_FAILURES: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is exceeded',
+  EACCES: 'not writable (permission denied)',
+  EPERM: 'not writable (permission denied)',
+  EROFS: 'not writable (the filesystem is read-only)',
+  ENOTDIR: 'a parent of it is not a folder',
+  EEXIST: 'a parent of it is a file, not a folder',
+  ENAMETOOLONG: 'the path is too long (the system allows 255 bytes per name and 4,096 in all)',
+};
+
 /** Turns an fs error into a UserError naming the path (disk full, read-only, no permission). */
 export function explainWriteError(err: unknown, target: string): Error {
   const code = (err as NodeJS.ErrnoException).code;
-  const reasons: Record<string, string> = {
-    ENOSPC: 'the disk is full',
-    EDQUOT: 'the disk quota is exceeded',
-    EACCES: 'permission denied',
-    EPERM: 'permission denied',
-    EROFS: 'the filesystem is read-only',
-    ENOTDIR: 'a parent of it is not a folder',
-    EEXIST: 'a parent of it is a file, not a folder',
-  };
-  if (code && reasons[code]) return new UserError(`cannot write ${target}: ${reasons[code]}`);
+  if (code && WRITE_FAILURES[code]) return new UserError(`cannot write ${target}: ${WRITE_FAILURES[code]}`);
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * mkdir -p, one folder at a time: Node's recursive mkdir reports ENOENT where a read-only
+ * filesystem refused the folder, which would read as a bug; this way the real cause comes back.
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let current = path.resolve(dir); !fs.existsSync(current); current = path.dirname(current)) {
+    missing.push(current);
+    if (path.dirname(current) === current) break;
+  }
+  for (const folder of missing.reverse()) {
+    try {
+      fs.mkdirSync(folder);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !fs.statSync(folder).isDirectory()) throw err;
+    }
+  }
 }
 
 export function writeFileAtomic(target: string, data: string | Uint8Array | readonly Uint8Array[]): void {
@@ -37,7 +58,7 @@ export function writeFileAtomic(target: string, data: string | Uint8Array | read
   const temp = path.join(dir, `.${path.basename(target)}.tmp-${process.pid}`);
   let fd: number | undefined;
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeFolders(dir);
     fd = fs.openSync(temp, 'w');
     const chunks = typeof data === 'string' ? [Buffer.from(data)] : data instanceof Uint8Array ? [data] : data;
     for (const chunk of chunks) {
@@ -67,7 +88,7 @@ export function writeJsonAtomic(target: string, value: unknown): void {
 /** mkdir -p, with the same clear error as a failed write. */
 export function ensureDir(dir: string): void {
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeFolders(dir);
   } catch (err) {
     throw explainWriteError(err, dir);
   }

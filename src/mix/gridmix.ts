@@ -45,7 +45,7 @@ export interface GridmixDraw {
 export function drawGridmix(rng: Rng, batch: number, height: number, width: number, args: GridmixArgs): GridmixDraw {
   const grid = args.grid === 'random' ? rng.choice(args.gridChoices) : args.grid;
   if (grid > Math.min(height, width)) {
-    throw new UserError(`gridmix grid ${grid} is larger than the ${height} x ${width} images; pick a grid <= ${Math.min(height, width)}`);
+    throw new UserError(`GridMix grid ${grid} is larger than the ${height} x ${width} images; pick a grid <= ${Math.min(height, width)}`);
   }
   const partner = rng.permutation(batch);
   const masks = drawGridMasks(rng, batch, grid, args.p);

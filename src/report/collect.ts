@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import YAML from 'yaml';
 import type { Summary } from '../train/run-files';
+import { counted } from '../text/plural';
 
 export interface RunRecord {
   dir: string;
@@ -18,41 +19,66 @@ export interface RunRecord {
   evals: Record<string, Record<string, unknown>>;
 }
 
-/** A run folder the report cannot use, and why (the HTML report lists these instead of dropping them). */
+/** A file of the results layout that the report could not use, and why (the report names each). */
+export interface SkippedFile {
+  file: string;
+  why: string;
+}
+
+/** A run folder the report cannot use (or uses in part), and why: the HTML report lists these. */
 export interface RunProblem {
   dir: string;
   reason: string;
 }
 
-export interface RunScan {
-  runs: RunRecord[];
-  problems: RunProblem[];
+/** The skipped files as the run folders they belong to. */
+export function runProblems(skipped: readonly SkippedFile[]): RunProblem[] {
+  return skipped.map((s) => ({ dir: path.dirname(s.file), reason: `${path.basename(s.file)}: ${s.why}` }));
 }
 
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return undefined; // unreadable eval files are ignored; unreadable summaries become problems
-  }
-}
+type JsonRead = { ok: true; value: unknown } | { ok: false; why: string };
 
-/** The summary, or why it cannot be used. */
-function readSummary(file: string): Summary | string {
+function readJson(file: string): JsonRead {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    return `summary.json cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+    return { ok: false, why: `unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
   }
-  let value: unknown;
   try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return `summary.json is not valid JSON (${(err as Error).message})`;
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false, why: text.trim() === '' ? 'empty' : 'not valid JSON (damaged or cut short)' };
   }
-  if (!value || typeof value !== 'object' || !('method' in value)) return 'summary.json has no "method": not a gridmix summary';
-  return value as Summary;
+}
+
+const isString = (v: unknown) => typeof v === 'string';
+const isNumber = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+const orNull = (check: (v: unknown) => boolean) => (v: unknown) => v === null || check(v);
+
+/** The fields the tables read, with what each must be: a summary that fails one is in no table, so it is not counted. */
+const SUMMARY_FIELDS: [keyof Summary, (v: unknown) => boolean, string][] = [
+  ['experiment', isString, 'a text'],
+  ['dataset', isString, 'a text'],
+  ['backbone', isString, 'a text'],
+  ['method', isString, 'a text'],
+  ['seed', isNumber, 'a number'],
+  ['finished', (v) => typeof v === 'boolean', 'true or false'],
+  ['top1', orNull(isNumber), 'a number or null'],
+  ['images_per_second', isNumber, 'a number'],
+  ['ablation_cell', (v) => v === undefined || v === null || isString(v), 'a text or null'],
+  ['grid', (v) => v === undefined || v === null || v === 'random' || isNumber(v), 'a number, "random" or null'],
+  ['p', (v) => v === undefined || orNull(isNumber)(v), 'a number or null'],
+];
+
+/** Why a parsed summary.json cannot be used, or undefined when it can. */
+function summaryProblem(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
+  const record = value as Record<string, unknown>;
+  for (const [key, check, expected] of SUMMARY_FIELDS) {
+    if (!check(record[key])) return `${key} is ${record[key] === undefined ? 'missing' : JSON.stringify(record[key])}, expected ${expected}`;
+  }
+  return undefined;
 }
 
 interface RunConfigFields {
@@ -70,24 +96,20 @@ function readRunConfig(dir: string): RunConfigFields {
 
 function recipeOf(config: RunConfigFields): string {
   const t = config.training ?? {};
-  const limit = config.dataset?.trainLimit ? `${config.dataset.trainLimit} train images` : 'full train set';
+  const limit = config.dataset?.trainLimit ? `${counted(config.dataset.trainLimit, 'train image')}` : 'full train set';
   // Runs of a folder dataset at another size are another recipe (cells pool only like with like).
   const data = config.dataset?.imageSize ? `${limit} at ${config.dataset.imageSize} px` : limit;
-  return `${t.epochs ?? '?'} epochs · ${data} · batch ${t.batchSize ?? '?'} · lr ${t.optimizer?.lr ?? '?'} ${t.schedule?.type ?? ''}`.trim();
-}
-
-/** Finds run folders (those with a summary.json) up to three levels below `root`. */
-export function collectRuns(root: string, depth = 3): RunRecord[] {
-  return scanRuns(root, depth).runs;
+  return `${t.epochs === undefined ? '? epochs' : counted(t.epochs, 'epoch')} · ${data} · batch ${t.batchSize ?? '?'} · lr ${t.optimizer?.lr ?? '?'} ${t.schedule?.type ?? ''}`.trim();
 }
 
 /**
- * The readable runs, and the folders that look like runs but cannot be read: a summary.json that is
- * damaged, or a config.yaml with no summary.json (a run that never finished its first epoch).
+ * Finds run folders (those with a summary.json) up to three levels below `root`. A summary.json or
+ * eval-*.json that cannot be read or lacks what the tables need goes to `skipped` with the reason,
+ * never quietly dropped or counted.
  */
-export function scanRuns(root: string, depth = 3): RunScan {
+export function scanResults(root: string, depth = 3): { runs: RunRecord[]; skipped: SkippedFile[] } {
   const records: RunRecord[] = [];
-  const problems: RunProblem[] = [];
+  const skipped: SkippedFile[] = [];
   const visit = (dir: string, level: number) => {
     let entries: fs.Dirent[];
     try {
@@ -96,27 +118,42 @@ export function scanRuns(root: string, depth = 3): RunScan {
       return;
     }
     if (entries.some((e) => e.isFile() && e.name === 'summary.json')) {
-      const summary = readSummary(path.join(dir, 'summary.json'));
-      if (typeof summary === 'string') problems.push({ dir, reason: summary });
-      else {
-        const evals: RunRecord['evals'] = {};
-        for (const e of entries) {
-          const match = /^eval-(.+)\.json$/.exec(e.name);
-          const value = match && readJson(path.join(dir, e.name));
-          if (match && value && typeof value === 'object') evals[match[1]] = value as Record<string, unknown>;
-        }
-        const config = readRunConfig(dir);
-        records.push({ dir, summary, batchSize: config.training?.batchSize ?? null, recipe: recipeOf(config), evals });
+      const file = path.join(dir, 'summary.json');
+      const read = readJson(file);
+      const problem = read.ok ? summaryProblem(read.value) : read.why;
+      if (problem !== undefined) {
+        skipped.push({ file, why: problem });
+        return;
       }
+      const summary = (read as { value: Summary }).value;
+      const evals: RunRecord['evals'] = {};
+      for (const e of entries) {
+        const match = /^eval-(.+)\.json$/.exec(e.name);
+        if (!match) continue;
+        const evalRead = readJson(path.join(dir, e.name));
+        if (evalRead.ok && evalRead.value !== null && typeof evalRead.value === 'object' && !Array.isArray(evalRead.value)) {
+          evals[match[1]] = evalRead.value as Record<string, unknown>;
+        } else {
+          skipped.push({ file: path.join(dir, e.name), why: evalRead.ok ? 'not a JSON object' : evalRead.why });
+        }
+      }
+      const config = readRunConfig(dir);
+      records.push({ dir, summary, batchSize: config.training?.batchSize ?? null, recipe: recipeOf(config), evals });
       return;
     }
     if (entries.some((e) => e.isFile() && e.name === 'config.yaml')) {
-      problems.push({ dir, reason: 'no summary.json: the run has not finished its first epoch (or its files were removed)' });
+      const why = 'absent: the run has not finished its first epoch (or its files were removed)';
+      skipped.push({ file: path.join(dir, 'summary.json'), why });
       return;
     }
     if (level >= depth) return;
     for (const e of entries) if (e.isDirectory() && e.name !== 'tables' && e.name !== 'checkpoint') visit(path.join(dir, e.name), level + 1);
   };
   visit(root, 0);
-  return { runs: records.sort((a, b) => a.dir.localeCompare(b.dir)), problems: problems.sort((a, b) => a.dir.localeCompare(b.dir)) };
+  return { runs: records.sort((a, b) => a.dir.localeCompare(b.dir)), skipped: skipped.sort((a, b) => a.file.localeCompare(b.file)) };
+}
+
+/** The usable runs under `root` (scanResults without the skipped files). */
+export function collectRuns(root: string, depth = 3): RunRecord[] {
+  return scanResults(root, depth).runs;
 }

@@ -10,9 +10,9 @@ import { writeSampleGrid } from '../report/sample-grid';
 
 const SAMPLE_COUNT = 16;
 
-/** Class names cut to fit under a thumbnail. */
-function short(name: string): string {
-  return name.length > 6 ? name.slice(0, 5) + '.' : name;
+/** The caption of one sample: lambda, then the two classes whole, one per line. */
+export function sampleCaption(method: string, lambda: number, label: string, partnerLabel: string): string[] {
+  return method === 'baseline' ? [label] : [`λ=${lambda.toFixed(2)}`, label, `+ ${partnerLabel}`];
 }
 
 function methodTitle(config: ExperimentConfig): string {
@@ -55,7 +55,7 @@ export async function saveMixedSamples(file: string, config: ExperimentConfig, d
     channels: dataset.channels,
     samples: Array.from(lambda, (l, i) => ({
       pixels: Uint8Array.from(pixels.subarray(i * size, (i + 1) * size)),
-      caption: config.method.name === 'baseline' ? short(names[labels[i]]) : `λ=${l.toFixed(2)} ${short(names[labels[i]])}/${short(names[partnerLabels[i]])}`,
+      caption: sampleCaption(config.method.name, l, names[labels[i]], names[partnerLabels[i]]),
     })),
   });
 }

@@ -23,6 +23,8 @@ export interface Summary {
   dataset: string;
   /** The side of the (square) images the model was trained on: dataset.imageSize for the folder datasets. */
   image_size: number;
+  /** The folder the dataset was read from (null where the reader names none; absent in summaries written before it was recorded). */
+  data_folder?: string | null;
   backbone: string;
   method: string;
   grid: number | 'random' | null;
@@ -38,6 +40,8 @@ export interface Summary {
   machine?: string;
   /** The oneDNN the native kernels were built against and ran on (null when they were off). */
   onednn?: { built_against: string; loaded: string } | null;
+  /** Why each better backend (tensorflow, the native kernels) was not taken (absent in summaries written before it was recorded). */
+  backend_not_taken?: string[];
   top1: number | null;
   top5: number | null;
   best_top1: number | null;

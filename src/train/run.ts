@@ -30,8 +30,9 @@ import { buildModel, loadTrainingData, shapeOf } from './setup';
 import { dataParallelStep } from './data-parallel/data-parallel-step';
 import { replicaSpecOf } from './data-parallel/replica';
 import { ReplicaPool } from './data-parallel/replica-pool';
-import { checkWorkersBackend } from './data-parallel/workers-backend';
+import { checkWorkersBackend, workersWarning } from './data-parallel/workers-backend';
 import { machineDescription } from './machine';
+import { counted } from '../text/plural';
 
 export interface RunOptions {
   config: ExperimentConfig;
@@ -44,6 +45,10 @@ export interface RunOptions {
   ablationCell?: string;
   /** Where log lines go (default: stdout). */
   log?: (line: string) => void;
+  /** The backend line with what was asked for and why better backends were not taken. */
+  verbose?: boolean;
+  /** The next command after an interruption, in the user's words (default "continue with --resume"). */
+  continueWith?: string;
 }
 
 /** Sums of the epoch in progress: carried in mid-epoch checkpoints so a resume is exact. */
@@ -137,10 +142,13 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
   const { config, runDir } = options;
   const paths = runPaths(runDir);
   const backend = await selectBackend(config.backend, { native: config.native });
-  log(describeBackend(backend));
+  log(describeBackend(backend, options.verbose));
   checkWorkersBackend(config.training.workers, backend.name);
+  const workersNote = workersWarning(config.training.workers);
+  if (workersNote) log(workersNote);
 
   const dataset: Dataset = await loadTrainingData(config);
+  log(`data: ${dataset.name}, ${counted(dataset.train.count, 'training image')} + ${counted(dataset.test.count, 'test image')}, read from ${dataset.folder ?? 'memory'}`);
   const method = createMixMethod({ method: config.method.name, ...config.method });
   const model: Model = buildModel(config, shapeOf(dataset), method.needsLocalHead);
   const optimizer = new Sgd(model.parameters(), config.training.optimizer);
@@ -175,7 +183,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
   }
   writeFileAtomic(paths.config, configToYaml(config));
   if (!fs.existsSync(paths.samples)) await saveMixedSamples(paths.samples, config, dataset, method);
-  log(`${config.name}: ${config.method.name} on ${dataset.name} with ${config.backbone.name} (${parameters.toLocaleString('en-US')} parameters), ${config.training.epochs} epochs -> ${runDir}`);
+  log(`${config.name}: ${config.method.name} on ${dataset.name} with ${config.backbone.name} (${parameters.toLocaleString('en-US')} parameters), ${counted(config.training.epochs, 'epoch')} -> ${runDir}`);
 
   const ctx: StepContext = {
     model,
@@ -198,6 +206,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
       ablation_cell: options.ablationCell ?? null,
       dataset: dataset.name,
       image_size: dataset.height,
+      data_folder: dataset.folder ?? null,
       backbone: config.backbone.name,
       method: config.method.name,
       grid: config.method.name === 'gridmix' ? config.method.grid : null,
@@ -209,6 +218,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
       native_kernels: backend.nativeKernels,
       machine: machineDescription(),
       onednn: oneDnnOf(backend.nativeKernels),
+      backend_not_taken: backend.skipped,
       top1: last ? round2(last.test_top1) : null,
       top5: last ? round2(last.test_top5) : null,
       best_top1: top1s.length ? round2(Math.max(...top1s)) : null,
@@ -271,9 +281,13 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
         step++;
         if (!Number.isFinite(result.loss)) {
           next?.x.dispose();
+          // A run that diverges before its first checkpoint has none to keep (a --force run removed the old one).
+          const kept = fs.existsSync(paths.checkpoint)
+            ? `the last good checkpoint is kept in ${paths.checkpointDir}`
+            : 'no checkpoint had been written yet';
           throw new TrainingDivergedError(
-            `loss became ${result.loss} at epoch ${epoch + 1}, step ${step} (lr ${lr.toPrecision(3)}); stopped. ` +
-              `The last good checkpoint is kept in ${paths.checkpointDir}; lower training.optimizer.lr and run with --force`,
+            `loss became ${result.loss} at epoch ${epoch + 1}, step ${step} (lr ${lr.toPrecision(3)}); stopped; ${kept}; ` +
+              'lower training.optimizer.lr and run with --force',
           );
         }
         tally.lossSum += result.loss * result.count;
@@ -294,7 +308,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
           await checkpointNow(loaderState);
           progress.stop();
           throw new InterruptedError(
-            `interrupted at epoch ${epoch + 1}, step ${step}; checkpoint written to ${paths.checkpoint}; continue with --resume`,
+            `interrupted at epoch ${epoch + 1}, step ${step}; checkpoint written to ${paths.checkpoint}; ${options.continueWith ?? 'continue with --resume'}`,
           );
         }
       }

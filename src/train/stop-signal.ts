@@ -1,6 +1,9 @@
-// Ctrl-C and SIGTERM during a run: remembered, not obeyed at once, so the loop can finish the step
+// Ctrl-C, SIGTERM and SIGHUP (the terminal closed) during a run: remembered, not obeyed at once, so the loop can finish the step
 // it is in and write a checkpoint before it exits. Installed before any set-up work, so a signal
 // that arrives while data loads is handled the same way.
+/** A closed terminal (SIGHUP) would otherwise end the run at once, with no checkpoint (exit 129). */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 export class StopSignal {
   private requested = false;
   private readonly onSignal = () => {
@@ -8,8 +11,7 @@ export class StopSignal {
   };
 
   constructor() {
-    process.on('SIGINT', this.onSignal);
-    process.on('SIGTERM', this.onSignal);
+    for (const signal of STOP_SIGNALS) process.on(signal, this.onSignal);
   }
 
   get stopRequested(): boolean {
@@ -17,7 +19,6 @@ export class StopSignal {
   }
 
   dispose(): void {
-    process.off('SIGINT', this.onSignal);
-    process.off('SIGTERM', this.onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, this.onSignal);
   }
 }

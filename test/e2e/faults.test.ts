@@ -29,7 +29,7 @@ test('Ctrl-C writes a checkpoint, exits 130 with a message, and --resume finishe
   const exited = exitOf(child);
   let stdout = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  await waitFor(() => / epochs -> /.test(stdout), child); // the line printed as the first step starts
+  await waitFor(() => / epochs? -> /.test(stdout), child); // the line printed as the first step starts
   await new Promise((r) => setTimeout(r, 300)); // some steps into epoch 1
   child.kill('SIGINT');
   const { code, stderr } = await exited;
@@ -44,7 +44,7 @@ test('Ctrl-C writes a checkpoint, exits 130 with a message, and --resume finishe
   assert.deepEqual(metricsWithoutTime(path.join(out, 'seed-5', 'metrics.csv')), metricsWithoutTime(path.join(reference, 'seed-5', 'metrics.csv')));
 });
 
-test('a diverging loss stops with the epoch and step, keeps the last good checkpoint, exits non-zero', () => {
+test('a diverging loss stops with the epoch and step, says whether a checkpoint is kept, exits non-zero', () => {
   const dir = tempDir('nan');
   const config = writeConfig(dir, 'nan.yaml', TINY.replace('lr: 0.05', 'lr: 1.0e+6').replace('epochs: 2', 'epochs: 3'));
   const r = gridmix(['train', '--config', config, '--out', path.join(dir, 'run')]);
@@ -53,6 +53,16 @@ test('a diverging loss stops with the epoch and step, keeps the last good checkp
   assert.doesNotMatch(r.stderr, /^\s+at /m);
   const summary = path.join(dir, 'run', 'seed-5', 'summary.json');
   if (fs.existsSync(summary)) assert.equal(JSON.parse(fs.readFileSync(summary, 'utf8')).finished, false);
+  // Past the first epoch there is a checkpoint to keep, and the message says where.
+  assert.ok(fs.existsSync(path.join(dir, 'run', 'seed-5', 'checkpoint', 'last.ckpt')) === /checkpoint is kept in /.test(r.stderr), r.stderr);
+
+  // lr 1e30 diverges within the first epoch, before any checkpoint: the message must not promise one.
+  const early = writeConfig(dir, 'early.yaml', TINY.replace('lr: 0.05', 'lr: 1.0e+30').replace('batchSize: 20', 'batchSize: 10'));
+  const e = gridmix(['train', '--config', early, '--out', path.join(dir, 'early')]);
+  assert.equal(e.code, 1);
+  assert.match(e.stderr, /loss became .* at epoch 1, .*; no checkpoint had been written yet; lower training\.optimizer\.lr/);
+  assert.doesNotMatch(e.stderr, /checkpoint is kept/);
+  assert.ok(!fs.existsSync(path.join(dir, 'early', 'seed-5', 'checkpoint', 'last.ckpt')));
 });
 
 test('two processes on one run folder: the second is refused while the first holds it', async () => {

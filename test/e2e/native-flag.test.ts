@@ -65,6 +65,9 @@ test('without --no-native, a wasm run records wasm+onednn and its native ops; ev
   const out = path.join(dir, 'run');
   const r = gridmix(['train', '--config', writeConfig(dir, 'tiny.yaml', TINY), '--out', out]);
   assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /backend: wasm\+onednn/);
+  const backendLine = r.stdout.split('\n').find((l) => l.startsWith('backend: '))!;
+  assert.ok(backendLine.length <= 80, `one short backend line: ${backendLine}`);
   const run = path.join(out, 'seed-2');
   const summary = readJson(path.join(run, 'summary.json'));
   assert.equal(summary.backend, 'wasm+onednn');
@@ -93,19 +96,21 @@ test('ablate --no-native: every cell records plain wasm', () => {
   const out = path.join(dir, 'abl');
   const r = gridmix(['ablate', '--config', config, '--out', out, '--no-native']);
   assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^backend: wasm \(1 thread\); native oneDNN kernels off on request$/m);
   const cells = fs.readdirSync(out).filter((name) => fs.existsSync(path.join(out, name, 'summary.json')));
   assert.ok(cells.length > 0, `cells in ${out}`);
   for (const cell of cells) {
     const summary = readJson(path.join(out, cell, 'summary.json'));
     assert.equal(summary.backend, 'wasm', cell);
     assert.deepEqual(summary.native_kernels, [], cell);
+    assert.ok((summary as { backend_not_taken?: string[] }).backend_not_taken?.some((why) => /off on request/.test(why)), cell);
   }
 });
 
 test('preview --no-native records plain wasm in preview.json', () => {
   const dir = tempDir('preview-native');
-  const r = gridmix(['preview', '--method', 'gridmix', '--dataset', 'fashion-mnist-mini', '--count', '2', '--out', dir, '--backend', 'wasm', '--no-native']);
+  const r = gridmix(['preview', '--method', 'gridmix', '--dataset', 'fashion-mnist-mini', '--count', '2', '--out', dir, '--backend', 'wasm', '--no-native', '--verbose']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /backend: wasm \(1 thread\)/);
+  assert.match(r.stdout, /backend: wasm \(1 thread\) \[wasm; not taken: native oneDNN kernels: off on request/);
   assert.equal(readJson(path.join(dir, 'preview.json')).backend, 'wasm');
 });

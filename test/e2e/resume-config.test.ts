@@ -25,7 +25,12 @@ test('--resume refuses a changed config (unfinished or finished run), naming eac
   const config = writeConfig(dir, 'tiny.yaml', TINY);
   const out = path.join(dir, 'run');
   const run = path.join(out, 'seed-2');
-  assert.equal(gridmix(['train', '--config', config, '--out', out]).code, 0);
+  const first = gridmix(['train', '--config', config, '--out', out]);
+  assert.equal(first.code, 0, first.stderr);
+  // The run's first lines name the data folder read (summary.json records it) and count in English.
+  assert.match(first.stdout, /^data: fashion-mnist-mini, 40 training images \+ 20 test images, read from .*data\/fashion-mnist-mini$/m);
+  assert.match(first.stdout, /, 1 epoch -> /);
+  assert.match(summaryOf(run).data_folder, /data\/fashion-mnist-mini$/);
   const saved = fs.readFileSync(path.join(run, 'config.yaml'), 'utf8');
 
   // A finished run resumed with another backbone and another p: refused, not "already finished".
@@ -66,6 +71,7 @@ test('ablate: a cell whose saved config differs from the planned one is reported
   const out = path.join(dir, 'abl');
   const first = gridmix(['ablate', '--config', config, '--out', out]);
   assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /: 3 cells x 1 seed -> /);
   const cells = ['grid4-p0.8-gamma0.15-seed2', 'grid4-p0.5-gamma0.15-seed2', 'baseline-seed2'];
   for (const cell of cells) assert.equal(summaryOf(path.join(out, cell)).finished, true, cell);
 

@@ -1,12 +1,14 @@
 // Every op of src/engine/ops.ts, forward and gradients w.r.t. every input, on the wasm backend
 // against tf's own ops and gradients on the cpu backend (an independent formulation where cpu's tf
-// has no direct equivalent: grouped conv as split/concat, adaptive pooling as per-bin means).
+// has no direct equivalent or is wrong: grouped conv as split/concat, adaptive pooling as per-bin
+// means, 'same' average pooling as per-window means; float64 checks in avg-pool.test.ts).
 // Our ops also run on cpu, so the custom gradients are checked on both backends.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import * as ops from '../../src/engine/ops';
 import { adaptiveBins } from '../../src/engine/ops/pooling';
+import { axisWindow, type AxisWindow } from '../../src/engine/ops/padding';
 import { assertSameEvaluation, evaluate, seededInputs, type Differentiable, type InputSpec } from './backend-comparison';
 
 const RTOL = 1e-4;
@@ -141,6 +143,24 @@ const poolCases: PoolCase[] = [
   { h: 7, w: 8, size: 3, stride: 3, pad: 0 },
 ];
 
+/** 'same' average pooling written out window by window: the mean of the in-image part of each. */
+function referenceSameAvg(x: tf.Tensor4D, size: number, stride: number): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  const part = (n: number, axis: AxisWindow, i: number) => {
+    const start = Math.max(i * stride - axis.before, 0);
+    return [start, Math.min(i * stride - axis.before + size, n) - start];
+  };
+  const rows = axisWindow(h, size, stride, 'same');
+  const cols = axisWindow(w, size, stride, 'same');
+  return tf.concat(Array.from({ length: rows.out }, (_, i) => {
+    const [r0, rh] = part(h, rows, i);
+    return tf.concat(Array.from({ length: cols.out }, (_, j) => {
+      const [c0, cw] = part(w, cols, j);
+      return tf.mean(tf.slice(x, [0, r0, c0, 0], [b, rh, cw, c]), [1, 2], true);
+    }), 2);
+  }), 1) as tf.Tensor4D;
+}
+
 poolCases.forEach((p, i) => {
   const inputs = [{ shape: [2, p.h, p.w, 3] }];
   checkCase({
@@ -154,12 +174,14 @@ poolCases.forEach((p, i) => {
     name: `avgPool ${p.size}x${p.size} stride ${p.stride} pad ${p.pad} on ${p.h}x${p.w}`,
     inputs,
     ours: (x) => ops.avgPool(x as tf.Tensor4D, p.size, p.stride, p.pad),
-    // PyTorch's count_include_pad: the window sum over the zero-padded input over size^2.
+    // PyTorch's count_include_pad: the window sum over the zero-padded input over size^2. 'same':
+    // the mean of each window's in-image pixels, window by window (tf.avgPool's cpu gradient
+    // divides by the whole window at the borders; see avg-pool.test.ts).
     reference: (x) => typeof p.pad === 'number'
       ? tf.div(tf.conv2d(
         x as tf.Tensor4D, tf.reshape(tf.tile(tf.reshape(tf.eye(3), [1, 1, 3, 3]), [p.size, p.size, 1, 1]), [p.size, p.size, 3, 3]) as tf.Tensor4D,
         p.stride, tfPadding(p.pad)), p.size * p.size)
-      : tf.avgPool(x as tf.Tensor4D, p.size, p.stride, p.pad),
+      : p.pad === 'same' ? referenceSameAvg(x as tf.Tensor4D, p.size, p.stride) : tf.avgPool(x as tf.Tensor4D, p.size, p.stride, p.pad),
   }, 350 + i);
 });
 

@@ -1,10 +1,11 @@
 // Average pooling with PyTorch's numeric padding beside TensorFlow's 'same'/'valid', and PyTorch's
 // AdaptiveAvgPool2d bins. Non-overlapping windows (global and adaptive pooling, 2x2 stride 2) go
 // through windowAverage, whose gradient is a broadcast instead of the slow wasm AvgPoolGrad;
-// overlapping windows keep tf's gradients (AvgPoolGrad, PadV2 -> Slice, BatchMatMul: correct on
-// wasm, checked against cpu in test/engine). Max pooling is in max-pool.ts.
+// overlapping windows use tf's gradients only where they are right: AvgPoolGrad over whole windows
+// ('valid', or zero-padded first), PadV2 -> Slice, BatchMatMul (checked against float64 finite
+// differences in test/engine/avg-pool.test.ts). Max pooling is in max-pool.ts.
 import * as tf from '@tensorflow/tfjs';
-import type { Padding } from './padding';
+import { axisWindow, explicitPad, type AxisWindow, type Padding } from './padding';
 import { windowAverage } from './window-average';
 
 function padSpatial(x: tf.Tensor4D, pad: number, value: number): tf.Tensor4D {
@@ -20,7 +21,36 @@ export function avgPool(x: tf.Tensor4D, size: number, strides: number, pad: Padd
   const unpadded = pad === 'valid' || pad === 0 || (pad === 'same' && h % size === 0 && w % size === 0);
   if (size === strides && unpadded) return windowAverage(x, size, size);
   if (typeof pad === 'number') return tf.avgPool(padSpatial(x, pad, 0), size, strides, 'valid');
-  return tf.avgPool(x, size, strides, pad);
+  if (pad === 'valid') return tf.avgPool(x, size, strides, 'valid');
+  return sameAvgPool(x, size, strides);
+}
+
+/** Pixels of each window that lie inside the image, along one axis. */
+function inImageCounts(size: number, kernel: number, stride: number, axis: AxisWindow): number[] {
+  return Array.from({ length: axis.out }, (_, i) => Math.min(i * stride - axis.before + kernel, size) - Math.max(i * stride - axis.before, 0));
+}
+
+/**
+ * TensorFlow's 'same' average: each window's mean over the pixels inside the image. tf.avgPool
+ * computes that forward, but the AvgPoolGrad of tfjs's cpu and wasm backends divides by the whole
+ * window at the borders (a 3x3 stride-1 corner pixel gets 4/9 where finite differences and
+ * TensorFlow give 1/4 + 1/6 + 1/6 + 1/9 = 0.694). So: the window means over the zero-padded input
+ * (a 'valid' pool of whole windows, whose gradient every backend gets right) times a constant map
+ * of size^2 / (pixels of the window inside the image).
+ */
+function sameAvgPool(x: tf.Tensor4D, size: number, stride: number): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  const rows = axisWindow(h, size, stride, 'same');
+  const cols = axisWindow(w, size, stride, 'same');
+  if (rows.before + rows.after + cols.before + cols.after === 0) return tf.avgPool(x, size, stride, 'valid');
+  const rowCounts = inImageCounts(h, size, stride, rows);
+  const colCounts = inImageCounts(w, size, stride, cols);
+  const correction = new Float32Array(rows.out * cols.out);
+  rowCounts.forEach((r, i) => colCounts.forEach((c, j) => (correction[i * cols.out + j] = (size * size) / (r * c))));
+  return tf.tidy(() => {
+    const wholeWindows = tf.avgPool(tf.pad(x, explicitPad(rows, cols)), size, stride, 'valid');
+    return tf.mul(wholeWindows, tf.tensor4d(correction, [1, rows.out, cols.out, 1]));
+  });
 }
 
 /** PyTorch AdaptiveAvgPool2d bin i of n over `size`: rows floor(i*size/n) .. ceil((i+1)*size/n) - 1. */

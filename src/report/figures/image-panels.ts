@@ -113,20 +113,20 @@ export async function writePanelGrid(file: string, args: PanelGridArgs): Promise
   // Wide enough for the title (~7.6 px per character at 14 px).
   const width = Math.max(rowLabelW + columns * (args.panelSize + pad) + pad, Math.ceil(args.title.length * 7.6) + 8);
   const height = titleH + headH + args.cells.length * (args.panelSize + pad) + pad + footH;
-  const layers: sharp.OverlayOptions[] = [{ input: await sharp(textImage(args.title, width, titleH, 14)).png().toBuffer(), left: 0, top: 0 }];
+  const layers: sharp.OverlayOptions[] = [{ input: await sharp(textImage([args.title], width, titleH, 14)).png().toBuffer(), left: 0, top: 0 }];
   for (let c = 0; c < columns; c++) {
     const left = rowLabelW + pad + c * (args.panelSize + pad);
     const lines = wrapWords(args.columnTitles[c], Math.floor(args.panelSize / 6.4)).slice(0, 2);
     for (let l = 0; l < lines.length; l++) {
-      layers.push({ input: await sharp(textImage(lines[l], args.panelSize, 15, 11)).png().toBuffer(), left, top: titleH + l * 15 });
+      layers.push({ input: await sharp(textImage([lines[l]], args.panelSize, 15, 11)).png().toBuffer(), left, top: titleH + l * 15 });
     }
   }
   for (let r = 0; r < args.cells.length; r++) {
     const top = titleH + headH + r * (args.panelSize + pad);
-    layers.push({ input: await sharp(textImage(args.rowTitles[r], rowLabelW, 16, 11)).png().toBuffer(), left: 0, top: top + Math.floor(args.panelSize / 2) - 8 });
+    layers.push({ input: await sharp(textImage([args.rowTitles[r]], rowLabelW, 16, 11)).png().toBuffer(), left: 0, top: top + Math.floor(args.panelSize / 2) - 8 });
     for (let c = 0; c < columns; c++) layers.push({ input: args.cells[r][c], left: rowLabelW + pad + c * (args.panelSize + pad), top });
   }
-  if (args.footnote) layers.push({ input: await sharp(textImage(args.footnote, width, footH, 11)).png().toBuffer(), left: 0, top: height - footH });
+  if (args.footnote) layers.push({ input: await sharp(textImage([args.footnote], width, footH, 11)).png().toBuffer(), left: 0, top: height - footH });
   const png = await sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite(layers).png().toBuffer();
   writeFileAtomic(file, png);
   return png;
