@@ -68,7 +68,7 @@ export function registerAblateCommand(program: Command): void {
     .requiredOption('--config <file>', 'experiment config with a sweep: section')
     .option('--out <dir>', 'experiment folder (default results/<name>)')
     .option('--epochs <n>', 'override training.epochs', positiveIntFlag('--epochs'))
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
+    .option('--backend <name>', 'auto | tensorflow | webgpu | wasm | cpu')
     .option('--no-native', NO_NATIVE_HELP)
     .option('--seeds <list>', 'run every cell once per seed, e.g. 0,1,2', seedListFlag)
     .action(async (opts: AblateOptions) => {

@@ -9,6 +9,7 @@ import { registerEvalCommand } from './eval';
 import { registerReportCommand } from './report';
 import { registerPreviewCommand } from './preview';
 import { registerBenchCommand } from './bench';
+import { releaseBackend } from '../engine/backend';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -49,5 +50,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error('gridmix: internal error (a bug in gridmix, please report it with this trace):');
     console.error(err instanceof Error ? err.stack : err);
     return EXIT_BUG;
+  } finally {
+    releaseBackend(); // WebGPU's device would keep Node from exiting
   }
 }

@@ -138,7 +138,7 @@ export function registerPreviewCommand(program: Command): void {
     .option('--augment', 'the standard crop + flip before mixing (default for the train split)')
     .option('--no-augment', 'no crop or flip: the PNG pixels are the source pixels, mixed')
     .option('--root <dir>', 'where the dataset is (default: the usual places, see gridmix data list)')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default auto)')
+    .option('--backend <name>', 'auto | tensorflow | webgpu | wasm | cpu (default auto)')
     .option('--no-native', NO_NATIVE_HELP)
     .action(async (opts: PreviewOptions) => {
       await previewCommand(opts);

@@ -1,13 +1,15 @@
-// Backend selection: --backend auto|tensorflow|wasm|cpu. `auto` takes the fastest that loads here
-// (tensorflow-gpu, tensorflow, wasm with gridmix's native oneDNN kernels, plain wasm, cpu) and
-// records why each better one was not taken, so every run can say what it trained on.
+// Backend selection: --backend auto|tensorflow|webgpu|wasm|cpu. `auto` takes the fastest that loads
+// here (tensorflow-gpu, webgpu on a hardware adapter, tensorflow, wasm with gridmix's native oneDNN
+// kernels, plain wasm, cpu) and records why each better one was not taken, so every run can say what
+// it trained on. A software WebGPU adapter (lavapipe) is taken only when webgpu is asked for by name.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { UserError } from '../errors';
 import { activeNativeKernels, disableNativeKernels, enableNativeKernels, nativeKernelsActive } from './native';
 import { installSharedIdentity } from './wasm-identity';
+import { adapterLabel, releaseWebgpu, startWebgpu, type WebgpuAdapter } from './webgpu';
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export interface BackendInfo {
@@ -23,6 +25,8 @@ export interface BackendInfo {
   nativeKernels: string[];
   /** For auto: why each better backend was not taken. */
   skipped: string[];
+  /** The WebGPU adapter, for webgpu. */
+  adapter?: WebgpuAdapter;
 }
 
 /** A user-facing failure to get the backend that was explicitly requested. */
@@ -93,13 +97,38 @@ function wasmInfo(requested: BackendChoice, skipped: string[], options: BackendO
   return { requested, name: 'wasm', id: 'wasm', label: 'wasm (1 thread)', nativeKernels: [], skipped };
 }
 
+/** WebGPU; a software adapter only when asked for by name. Undefined (reason in `skipped`) when not taken. */
+async function webgpuInfo(requested: BackendChoice, skipped: string[]): Promise<BackendInfo | undefined> {
+  const start = await startWebgpu({ allowFallback: requested === 'webgpu' });
+  if (!start.ok) {
+    if (requested === 'webgpu') throw new BackendUnavailableError(`backend "webgpu" is not available here: ${start.reason}`);
+    skipped.push(start.reason);
+    return undefined;
+  }
+  const { adapter } = start;
+  const label = `webgpu (${adapterLabel(adapter)}${adapter.isFallbackAdapter ? ': correctness only, CPU-slow' : ''})`;
+  return { requested, name: 'webgpu', id: 'webgpu', label, nativeKernels: [], skipped, adapter };
+}
+
+/** Ends what a backend holds that would keep Node running (WebGPU's device): call once, at exit. */
+export function releaseBackend(): void {
+  releaseWebgpu();
+}
+
 export async function selectBackend(requested: BackendChoice, options: BackendOptions = {}): Promise<BackendInfo> {
   const skipped: string[] = [];
+  if (requested === 'webgpu') {
+    current = await webgpuInfo(requested, skipped);
+    return current!;
+  }
   if (requested === 'tensorflow' || requested === 'auto') {
     let reason = tryTensorflow('@tensorflow/tfjs-node-gpu');
     let label = 'tensorflow (tfjs-node-gpu)';
     if (reason) {
       skipped.push(reason);
+      // auto: WebGPU on a hardware adapter ranks right after tensorflow with a CUDA GPU.
+      const webgpu = requested === 'auto' ? await webgpuInfo(requested, skipped) : undefined;
+      if (webgpu) return (current = webgpu);
       reason = tryTensorflow('@tensorflow/tfjs-node');
       label = 'tensorflow (tfjs-node, CPU)';
     }
@@ -128,6 +157,7 @@ export async function selectBackend(requested: BackendChoice, options: BackendOp
 
 /** One line for logs: "backend: wasm (1 thread) [auto: tfjs-node-gpu is not installed ...]". */
 export function describeBackend(info: BackendInfo): string {
+  if (info.id === 'webgpu' && info.requested === 'webgpu') return `backend: ${info.label}`;
   const notTaken = info.requested === 'auto' || info.id === 'wasm';
   const why = notTaken && info.skipped.length > 0 ? ` [${info.requested}; not taken: ${info.skipped.join('; ')}]` : '';
   return `backend: ${info.label}${why}`;

@@ -18,7 +18,7 @@ import { evaluate } from '../eval/classification';
 import { gitCommit } from './git-commit';
 import { Sgd } from './optimizer';
 import { createProgress, type Progress } from './progress';
-import { median, runPaths, writeMetrics, writeSummary, type MetricsRow, type Summary } from './run-files';
+import { adapterRecord, median, runPaths, writeMetrics, writeSummary, type MetricsRow, type Summary } from './run-files';
 import { saveMixedSamples } from './mixed-samples';
 import { StopSignal } from './stop-signal';
 import { learningRate } from './schedule';
@@ -188,6 +188,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
       seed: config.seed,
       backend: backend.id,
       native_kernels: backend.nativeKernels,
+      webgpu_adapter: adapterRecord(backend.adapter),
       top1: last ? round2(last.test_top1) : null,
       top5: last ? round2(last.test_top5) : null,
       best_top1: top1s.length ? round2(Math.max(...top1s)) : null,

@@ -1,10 +1,13 @@
 // Average pooling with PyTorch's numeric padding beside TensorFlow's 'same'/'valid', and PyTorch's
 // AdaptiveAvgPool2d bins. Non-overlapping windows (global and adaptive pooling, 2x2 stride 2) go
 // through windowAverage, whose gradient is a broadcast instead of the slow wasm AvgPoolGrad;
-// overlapping windows keep tf's gradients (AvgPoolGrad, PadV2 -> Slice, BatchMatMul: correct on
-// wasm, checked against cpu in test/engine). Max pooling is in max-pool.ts.
+// overlapping windows keep tf's gradients of a 'valid' pooling (AvgPoolGrad, PadV2 -> Slice,
+// BatchMatMul), checked against finite differences in test/backends. tf's own 'same' AvgPoolGrad is
+// wrong on cpu and wasm where windows overlap the border (it divides by the whole window, the forward
+// by the in-image cells), so 'same' is a zero-padded 'valid' pooling times a constant count map.
+// Max pooling is in max-pool.ts.
 import * as tf from '@tensorflow/tfjs';
-import type { Padding } from './padding';
+import { axisWindow, explicitPad, type AxisWindow, type Padding } from './padding';
 import { windowAverage } from './window-average';
 
 function padSpatial(x: tf.Tensor4D, pad: number, value: number): tf.Tensor4D {
@@ -20,7 +23,24 @@ export function avgPool(x: tf.Tensor4D, size: number, strides: number, pad: Padd
   const unpadded = pad === 'valid' || pad === 0 || (pad === 'same' && h % size === 0 && w % size === 0);
   if (size === strides && unpadded) return windowAverage(x, size, size);
   if (typeof pad === 'number') return tf.avgPool(padSpatial(x, pad, 0), size, strides, 'valid');
-  return tf.avgPool(x, size, strides, pad);
+  if (pad === 'valid') return tf.avgPool(x, size, strides, 'valid');
+  const rows = axisWindow(h, size, strides, 'same');
+  const cols = axisWindow(w, size, strides, 'same');
+  return tf.tidy(() => tf.mul(tf.avgPool(tf.pad(x, explicitPad(rows, cols)), size, strides, 'valid'), inImageScale(rows, cols, h, w, size, strides)));
+}
+
+/** [1, outH, outW, 1]: size^2 / (the window's in-image cells), which turns a zero-padded mean into TensorFlow's 'same' mean. */
+function inImageScale(rows: AxisWindow, cols: AxisWindow, h: number, w: number, size: number, strides: number): tf.Tensor4D {
+  const inside = (axis: AxisWindow, length: number) =>
+    Array.from({ length: axis.out }, (_, o) => {
+      const start = o * strides - axis.before;
+      return Math.min(length, start + size) - Math.max(0, start);
+    });
+  const r = inside(rows, h);
+  const c = inside(cols, w);
+  const values = new Float32Array(rows.out * cols.out);
+  for (let i = 0; i < rows.out; i++) for (let j = 0; j < cols.out; j++) values[i * cols.out + j] = (size * size) / (r[i] * c[j]);
+  return tf.tensor4d(values, [1, rows.out, cols.out, 1]);
 }
 
 /** PyTorch AdaptiveAvgPool2d bin i of n over `size`: rows floor(i*size/n) .. ceil((i+1)*size/n) - 1. */
