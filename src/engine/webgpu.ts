@@ -69,6 +69,7 @@ interface Dawn {
 }
 interface WebgpuBackendLike {
   device: GpuDevice;
+  thresholdToIncreaseWorkgroups: number;
   read(dataId: object): Promise<unknown>;
 }
 
@@ -264,6 +265,12 @@ export async function startWebgpu(options: { allowFallback: boolean }): Promise<
   }
   const backend = tf.backend() as unknown as WebgpuBackendLike;
   watchDevice(backend);
+  // Same seed, same numbers: for matrix products with few output tiles tfjs may split the inner
+  // dimension and sum the parts with atomicAdd, in whatever order the GPU runs them (measured on
+  // lavapipe: losses differ from run to run at the 7th digit, and a resumed run drifts from an
+  // uninterrupted one). A threshold of 0 keeps every product (and convolution as a product) on the
+  // tiled program, which sums in a fixed order.
+  if (tf.env().getNumber('WEBGPU_THRESHOLD_TO_INCREASE_WORKGROUPS_FOR_MATMUL') <= 0) backend.thresholdToIncreaseWorkgroups = 0;
   // tfjs requested the adapter with the same options: the one described above.
   started = { adapter: described, device: backend.device };
   return { ok: true, adapter: started.adapter };
