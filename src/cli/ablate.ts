@@ -87,7 +87,7 @@ export function registerAblateCommand(program: Command): void {
     .requiredOption('--config <file>', 'experiment config with a sweep: section')
     .option('--out <dir>', 'experiment folder (default results/<name>)', folderFlag('--out'))
     .option('--epochs <n>', 'override training.epochs', positiveIntFlag('--epochs'))
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', backendFlag)
+    .option('--backend <name>', 'auto | tensorflow | webgpu | wasm | cpu', backendFlag)
     .option('--no-native', NO_NATIVE_HELP)
     .option('--seeds <list>', 'run every cell once per seed, e.g. 0,1,2', seedListFlag)
     .option('--force', 'start over the cells that were trained with another config than planned now')

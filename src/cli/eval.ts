@@ -12,7 +12,7 @@ import { loadRunModel, readRunConfig, resolveRunDir } from '../eval/load-run';
 import { writeJsonAtomic } from '../io/atomic-file';
 import { readCheckpoint } from '../train/checkpoint';
 import type { CheckpointMeta } from '../train/run';
-import { runPaths } from '../train/run-files';
+import { adapterRecord, runPaths } from '../train/run-files';
 import { loadEvaluationData, shapeOf } from '../train/setup';
 import { UserError } from '../errors';
 import { backendFlag, folderFlag, nativeOverride, NO_NATIVE_HELP } from './flags';
@@ -69,7 +69,7 @@ export async function evalCommand(options: EvalOptions): Promise<Record<string, 
   } else {
     result = await evalLocalization(runDir, config, options.data, batchSize, options.camThreshold ?? DEFAULT_CAM_THRESHOLD);
   }
-  const record = { ...result, run: runDir, backend: backend.id, native_kernels: backend.nativeKernels, evaluated: new Date().toISOString() };
+  const record = { ...result, run: runDir, backend: backend.id, native_kernels: backend.nativeKernels, webgpu_adapter: adapterRecord(backend.adapter), evaluated: new Date().toISOString() };
   const file = path.join(runDir, `eval-${kind}.json`);
   writeJsonAtomic(file, record);
   const scores =
@@ -151,7 +151,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--localization', 'CAM weakly supervised localisation on CUB-200-2011')
     .option('--cam-threshold <t>', `--localization: fraction of the CAM's maximum kept before boxing (default ${DEFAULT_CAM_THRESHOLD})`, Number)
     .option('--data <root>', 'where the evaluation data is (default: the usual places, see gridmix data list)', folderFlag('--data'))
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default: the run\'s config)', backendFlag)
+    .option('--backend <name>', 'auto | tensorflow | webgpu | wasm | cpu (default: the run\'s config)', backendFlag)
     .option('--no-native', NO_NATIVE_HELP)
     .option('--verbose', 'say why each better backend was not taken')
     .action(async (opts: EvalOptions) => {

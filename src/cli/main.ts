@@ -12,6 +12,7 @@ import { registerBenchCommand } from './bench';
 import { registerDoctorCommand } from './doctor';
 import { registerFigureCommand } from './figure';
 import { ignoreClosedPipes } from './closed-pipe';
+import { releaseBackend } from '../engine/backend';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -55,5 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error('gridmix: internal error (a bug in gridmix, please report it with this trace):');
     console.error(err instanceof Error ? err.stack : err);
     return EXIT_BUG;
+  } finally {
+    releaseBackend(); // WebGPU's device would keep Node from exiting
   }
 }

@@ -158,7 +158,7 @@ export function registerPreviewCommand(program: Command): void {
     .option('--augment', 'the standard crop + flip before mixing (default for the train split)')
     .option('--no-augment', 'no crop or flip: the PNG pixels are the source pixels, mixed')
     .option('--root <dir>', 'where the dataset is (default: the usual places, see gridmix data list)', folderFlag('--root'))
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default auto)', backendFlag)
+    .option('--backend <name>', 'auto | tensorflow | webgpu | wasm | cpu (default auto)', backendFlag)
     .option('--no-native', NO_NATIVE_HELP)
     .option('--verbose', 'say why each better backend was not taken')
     .action(async (opts: PreviewOptions) => {

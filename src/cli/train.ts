@@ -57,7 +57,7 @@ export function registerTrainCommand(program: Command): void {
     .requiredOption('--config <file>', 'experiment config (YAML)')
     .option('--out <dir>', 'experiment folder (default results/<name>); runs go to <dir>/seed-<seed>', folderFlag('--out'))
     .option('--epochs <n>', 'override training.epochs', positiveIntFlag('--epochs'))
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', backendFlag)
+    .option('--backend <name>', 'auto | tensorflow | webgpu | wasm | cpu', backendFlag)
     .option('--no-native', NO_NATIVE_HELP)
     .option('--seed <n>', 'override seed', seedFlag)
     .option('--seeds <list>', 'run once per seed, e.g. 0,1,2', seedListFlag)

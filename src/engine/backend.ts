@@ -1,13 +1,15 @@
-// Backend selection: --backend auto|tensorflow|wasm|cpu. `auto` takes the fastest that loads here
-// (tensorflow-gpu, tensorflow, wasm with gridmix's native oneDNN kernels, plain wasm, cpu) and
-// records why each better one was not taken, so every run can say what it trained on.
+// Backend selection: --backend auto|tensorflow|webgpu|wasm|cpu. `auto` takes the fastest that loads
+// here (tensorflow-gpu, webgpu on a hardware adapter, tensorflow, wasm with gridmix's native oneDNN
+// kernels, plain wasm, cpu) and records why each better one was not taken, so every run can say what
+// it trained on. A software WebGPU adapter (lavapipe) is taken only when webgpu is asked for by name.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { UserError } from '../errors';
 import { activeNativeKernels, disableNativeKernels, enableNativeKernels, nativeKernelsActive } from './native';
 import { installSharedIdentity } from './wasm-identity';
+import { adapterLabel, releaseWebgpu, startWebgpu, type WebgpuAdapter } from './webgpu';
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export interface BackendInfo {
@@ -25,6 +27,8 @@ export interface BackendInfo {
   skipped: string[];
   /** On plain wasm, why the native kernels are not on, in a few words for the one-line log. */
   nativeNote?: string;
+  /** The WebGPU adapter, for webgpu. */
+  adapter?: WebgpuAdapter;
 }
 
 /** A user-facing failure to get the backend that was explicitly requested. */
@@ -184,8 +188,30 @@ function wasmInfo(requested: BackendChoice, skipped: string[], options: BackendO
   return { requested, name: 'wasm', id: 'wasm', label: 'wasm (1 thread)', nativeKernels: [], skipped, nativeNote };
 }
 
+/** WebGPU; a software adapter only when asked for by name. Undefined (reason in `skipped`) when not taken. */
+async function webgpuInfo(requested: BackendChoice, skipped: string[]): Promise<BackendInfo | undefined> {
+  const start = await startWebgpu({ allowFallback: requested === 'webgpu' });
+  if (!start.ok) {
+    if (requested === 'webgpu') throw new BackendUnavailableError(`backend "webgpu" is not available here: ${start.reason}`);
+    skipped.push(start.reason);
+    return undefined;
+  }
+  const { adapter } = start;
+  const label = `webgpu (${adapterLabel(adapter)}${adapter.isFallbackAdapter ? ': correctness only, CPU-slow' : ''})`;
+  return { requested, name: 'webgpu', id: 'webgpu', label, nativeKernels: [], skipped, adapter };
+}
+
+/** Ends what a backend holds that would keep Node running (WebGPU's device): call once, at exit. */
+export function releaseBackend(): void {
+  releaseWebgpu();
+}
+
 export async function selectBackend(requested: BackendChoice, options: BackendOptions = {}): Promise<BackendInfo> {
   const skipped: string[] = [];
+  if (requested === 'webgpu') {
+    current = await webgpuInfo(requested, skipped);
+    return current!;
+  }
   if (requested === 'tensorflow') {
     if (!(await loadTensorflow(skipped))) {
       throw new BackendUnavailableError(`backend "tensorflow" is not available here: ${skipped.join('; ')}`);
@@ -222,6 +248,9 @@ async function selectAuto(skipped: string[], options: BackendOptions): Promise<B
   } else {
     skipped.push('tensorflow-gpu: tfjs-node-gpu not installed');
   }
+  // WebGPU on a hardware adapter ranks right after tensorflow with a CUDA GPU.
+  const webgpu = await webgpuInfo('auto', skipped);
+  if (webgpu) return webgpu;
   for (const engine of CPU_ENGINE_ORDER) {
     if (engine === 'wasm+onednn' && options.native !== false && (await use('wasm'))) {
       const info = wasmInfo('auto', skipped, options);

@@ -15,6 +15,19 @@ export interface MetricsRow {
   seconds: number;
 }
 
+/** A WebGPU adapter as summary.json and eval-*.json record it. */
+export interface AdapterRecord {
+  vendor: string;
+  architecture: string;
+  description: string;
+  fallback: boolean;
+}
+
+/** The record of `adapter`, or null for a backend without one. */
+export function adapterRecord(adapter: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean } | undefined): AdapterRecord | null {
+  return adapter ? { vendor: adapter.vendor, architecture: adapter.architecture, description: adapter.description, fallback: adapter.isFallbackAdapter } : null;
+}
+
 export interface Summary {
   /** The config's name (the experiment). */
   experiment: string;
@@ -32,7 +45,7 @@ export interface Summary {
   gamma: number | null;
   epochs: number;
   seed: number;
-  /** BackendInfo.id: 'tensorflow', 'wasm', 'cpu', or 'wasm+onednn' when the native kernels were on. */
+  /** BackendInfo.id: 'tensorflow', 'webgpu', 'wasm', 'cpu', or 'wasm+onednn' when the native kernels were on. */
   backend: string;
   /** The ops that ran on the native oneDNN kernels ([] when none), so a record says what computed it. */
   native_kernels: string[];
@@ -42,6 +55,8 @@ export interface Summary {
   onednn?: { built_against: string; loaded: string } | null;
   /** Why each better backend (tensorflow, the native kernels) was not taken (absent in summaries written before it was recorded). */
   backend_not_taken?: string[];
+  /** For webgpu: the adapter it ran on (fallback: a software adapter such as lavapipe); null otherwise. */
+  webgpu_adapter?: AdapterRecord | null; // absent in summaries written before it was recorded
   top1: number | null;
   top5: number | null;
   best_top1: number | null;

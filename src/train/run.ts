@@ -19,7 +19,7 @@ import { evaluate } from '../eval/classification';
 import { gitCommit } from './git-commit';
 import { Sgd } from './optimizer';
 import { createProgress, type Progress } from './progress';
-import { median, readSummary, runPaths, writeMetrics, writeSummary, type MetricsRow, type Summary } from './run-files';
+import { adapterRecord, median, readSummary, runPaths, writeMetrics, writeSummary, type MetricsRow, type Summary } from './run-files';
 import { inspectRun, isComplete } from './run-state';
 import { formatConfigDifferences } from '../config/config-diff';
 import { saveMixedSamples } from './mixed-samples';
@@ -219,6 +219,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
       machine: machineDescription(),
       onednn: oneDnnOf(backend.nativeKernels),
       backend_not_taken: backend.skipped,
+      webgpu_adapter: adapterRecord(backend.adapter),
       top1: last ? round2(last.test_top1) : null,
       top5: last ? round2(last.test_top5) : null,
       best_top1: top1s.length ? round2(Math.max(...top1s)) : null,

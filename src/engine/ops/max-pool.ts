@@ -73,5 +73,24 @@ function maxPoolBackward(
       parts.push(padOrCropSpatial(spread, top, h - spread.shape[1] - top, left, w - spread.shape[2] - left));
     }
   }
-  return tf.addN(parts);
+  return sumInGroups(parts);
+}
+
+/**
+ * WebGPU's default limit is 8 storage buffers per shader, and tfjs's AddN binds every input and the
+ * output: a 3x3 window's 9 parts fail to compile as one AddN there. At most 7 inputs per AddN.
+ */
+const ADD_N_MAX_INPUTS = 7;
+
+function sumInGroups(parts: tf.Tensor4D[]): tf.Tensor4D {
+  let level = parts;
+  while (level.length > 1) {
+    const next: tf.Tensor4D[] = [];
+    for (let k = 0; k < level.length; k += ADD_N_MAX_INPUTS) {
+      const group = level.slice(k, k + ADD_N_MAX_INPUTS);
+      next.push(group.length === 1 ? group[0] : tf.addN(group));
+    }
+    level = next;
+  }
+  return level[0];
 }
