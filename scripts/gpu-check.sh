@@ -10,6 +10,9 @@
 # Everything it prints is also in .gpu-check/results/ (bring that folder back).
 #
 #   scripts/gpu-check.sh [--backend webgpu]    # --backend wasm (or another) runs it where there is no GPU
+#
+# Each step has a time limit (together 7.5 minutes); GPU_CHECK_TIME_SCALE=3 triples them (for a
+# CPU backend on a slow machine).
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BACKEND=webgpu
@@ -19,6 +22,8 @@ while [ $# -gt 0 ]; do
     *) echo "usage: scripts/gpu-check.sh [--backend webgpu|wasm|tensorflow|cpu]" >&2; exit 2 ;;
   esac
 done
+SCALE=${GPU_CHECK_TIME_SCALE:-1}
+limit() { echo $(($1 * SCALE)); }
 G=$REPO/.gpu-check
 RESULTS=$G/results
 cd "$REPO"
@@ -59,14 +64,14 @@ gridmix doctor
 
 step "the quickstart on $BACKEND"
 qs_start=$(date +%s)
-timeout 240 "$NODE" "$G/app/gridmix" train --config configs/quickstart.yaml --backend "$BACKEND" --out "$RESULTS/quickstart" --force
+timeout "$(limit 120)" "$NODE" "$G/app/gridmix" train --config configs/quickstart.yaml --backend "$BACKEND" --out "$RESULTS/quickstart" --force
 echo "quickstart: exit $?, $(($(date +%s) - qs_start)) s"
 
 step "gridmix bench on $BACKEND: resnet20 at batch 128"
-timeout 120 "$NODE" "$G/app/gridmix" bench --backend "$BACKEND" --quick --only steps --batch-size 128 --json >"$RESULTS/bench-steps.jsonl"
+timeout "$(limit 60)" "$NODE" "$G/app/gridmix" bench --backend "$BACKEND" --quick --only steps --batch-size 128 --json >"$RESULTS/bench-steps.jsonl"
 echo "exit $?"
 step "gridmix bench on $BACKEND: Table 3 (VGG19-BN, ResNet-101 at 32x32, batch 128)"
-timeout 200 "$NODE" "$G/app/gridmix" bench --backend "$BACKEND" --only table3 --json >"$RESULTS/bench-table3.jsonl"
+timeout "$(limit 150)" "$NODE" "$G/app/gridmix" bench --backend "$BACKEND" --only table3 --json >"$RESULTS/bench-table3.jsonl"
 echo "exit $?"
 cat "$RESULTS"/bench-*.jsonl | grep -v '"kind":"environment"' | cut -c1-400
 
@@ -78,7 +83,7 @@ if [ -n "$torch_python" ]; then
   step "the PyTorch reference on the same GPU"
   for backbone in resnet20 vgg19_bn resnet101; do
     classes=10; [ "$backbone" = resnet20 ] || classes=100
-    timeout 90 "$torch_python" scripts/reference/resnet20_gridmix_step.py --device cuda --backbone "$backbone" --classes "$classes" --batch 128 --warmup 3 --iterations 10 >>"$RESULTS/torch.jsonl"
+    timeout "$(limit 40)" "$torch_python" scripts/reference/resnet20_gridmix_step.py --device cuda --backbone "$backbone" --classes "$classes" --batch 128 --warmup 3 --iterations 10 >>"$RESULTS/torch.jsonl"
   done
   cat "$RESULTS/torch.jsonl"
 else

@@ -9,6 +9,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { gridmix, killWhenExists, metricsWithoutTime, summaryNumbers, tempDir, writeConfig } from '../helpers/cli';
 import { tensorflowMissing } from '../helpers/tensorflow';
+import { nativeAddonMissing } from '../helpers/native';
 import { classColour, isolateUserCache, tempFolder, writeJpeg } from '../data/fixtures';
 import { createModel } from '../../src/models/registry';
 import { saveCheckpoint } from '../../src/train/checkpoint';
@@ -146,4 +147,15 @@ test('a training step on tensorflow: the loss falls over repeated steps and the 
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   assert.ok(mean(losses.slice(-3)) < mean(losses.slice(0, 3)), `losses ${losses.map((l) => l.toFixed(3))}`);
   assert.deepEqual(counts.slice(2), counts.slice(2).map(() => counts[2]), `tensor counts ${counts}`);
+});
+
+test('bench --only engines: the resnet20 step on wasm+onednn and tensorflow in one run, and their ratio', { skip: skip || nativeAddonMissing() || false }, () => {
+  const records = ok(['bench', '--only', 'engines', '--quick', '--batch-size', '8', '--json']).trim().split('\n').map((l) => JSON.parse(l));
+  const steps = records.filter((r) => r.kind === 'train-step' && r.section === 'engines');
+  assert.deepEqual(steps.map((r) => r.backend), ['wasm+onednn', 'tensorflow']);
+  const comparison = records.find((r) => r.kind === 'engine-comparison');
+  assert.ok(comparison, JSON.stringify(records));
+  assert.deepEqual(comparison.engines, ['wasm+onednn', 'tensorflow']);
+  assert.ok(Math.abs(comparison.ratio - steps[0].images_per_second / steps[1].images_per_second) < 1e-9);
+  assert.equal(comparison.order_holds, comparison.ratio >= 1);
 });
