@@ -14,9 +14,16 @@ Loss: soft-target cross-entropy + gamma * (sum over the N x N cells of the cross
 the batch). SGD: momentum 0.9, weight decay 5e-4 on conv / linear weights only (gridmix's default:
 batch-norm and bias parameters are not decayed).
 
+--backbone vgg19_bn / resnet101 time the Table 3 rows' networks at CIFAR size instead, as
+src/models/ builds them below 128 px (VGG: 3x3 conv-BN-ReLU stages and max pools, global average
+pool, linear; ResNet: 3x3 stride-1 stem, no stem pool, bottlenecks [3, 4, 23, 3] with the stride on
+the 3x3 conv, 1x1 conv + BN projections). --device cuda runs on the GPU (the loss read back per step
+synchronises, as gridmix's step does).
+
 Prints one JSON object: images/s (median step), the parameter count, the settings.
     /usr/bin/python3 scripts/reference/resnet20_gridmix_step.py [--batch 128] [--classes 10] [--grid 4]
         [--p 0.8] [--gamma 0.15] [--threads 2] [--warmup 2] [--iterations 10] [--no-local-head]
+        [--backbone resnet20|vgg19_bn|resnet101] [--device cpu|cuda]
 """
 import argparse
 import json
@@ -77,13 +84,74 @@ class ResNet20(nn.Module):
         return logits, cell_logits
 
 
+class WithLocalHead(nn.Module):
+    """A feature extractor, global average pool + linear, and the GridMix local head on its last map."""
+
+    def __init__(self, features, channels, num_classes, local_head):
+        super().__init__()
+        self.features = features
+        self.fc = nn.Linear(channels, num_classes)
+        self.local_head = nn.Conv2d(channels, num_classes, 1, bias=True) if local_head else None
+
+    def forward(self, x, grid=None):
+        features = self.features(x)
+        logits = self.fc(torch.flatten(F.adaptive_avg_pool2d(features, 1), 1))
+        cell_logits = None
+        if grid is not None and self.local_head is not None:
+            cell_logits = self.local_head(F.adaptive_avg_pool2d(features, grid))
+        return logits, cell_logits
+
+
+VGG19 = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 256, 'M', 512, 512, 512, 512, 'M', 512, 512, 512, 512, 'M']
+
+
+def vgg19_bn(num_classes, local_head):
+    layers, channels = [], 3
+    for v in VGG19:
+        if v == 'M':
+            layers.append(nn.MaxPool2d(2, 2))
+        else:
+            layers += [nn.Conv2d(channels, v, 3, 1, 1), nn.BatchNorm2d(v), nn.ReLU(inplace=True)]
+            channels = v
+    # The local head reads the map before the last pool (2x2 at 32 px), the classifier pools it.
+    return WithLocalHead(nn.Sequential(*layers[:-1]), channels, num_classes, local_head)
+
+
+class Bottleneck(nn.Module):
+    def __init__(self, in_channels, planes, stride):
+        super().__init__()
+        out = planes * 4
+        self.body = nn.Sequential(
+            nn.Conv2d(in_channels, planes, 1, bias=False), nn.BatchNorm2d(planes), nn.ReLU(inplace=True),
+            nn.Conv2d(planes, planes, 3, stride, 1, bias=False), nn.BatchNorm2d(planes), nn.ReLU(inplace=True),
+            nn.Conv2d(planes, out, 1, bias=False), nn.BatchNorm2d(out),
+        )
+        self.downsample = None
+        if stride != 1 or in_channels != out:
+            self.downsample = nn.Sequential(nn.Conv2d(in_channels, out, 1, stride, bias=False), nn.BatchNorm2d(out))
+
+    def forward(self, x):
+        shortcut = self.downsample(x) if self.downsample is not None else x
+        return F.relu(self.body(x) + shortcut)
+
+
+def resnet101(num_classes, local_head):
+    layers, channels = [nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(inplace=True)], 64
+    for stage, (planes, count) in enumerate(zip([64, 128, 256, 512], [3, 4, 23, 3])):
+        for i in range(count):
+            layers.append(Bottleneck(channels, planes, 2 if stage > 0 and i == 0 else 1))
+            channels = planes * 4
+    return WithLocalHead(nn.Sequential(*layers), channels, num_classes, local_head)
+
+
 def gridmix(x, labels, num_classes, grid, p):
     """N x N Bernoulli(p) cell masks per sample (1 keeps A), up-sampled by nearest neighbour."""
     batch, _, height, width = x.shape
-    partner = torch.randperm(batch)
-    cells = (torch.rand(batch, grid, grid) < p).float()
-    rows = torch.div(torch.arange(height) * grid, height, rounding_mode='floor')
-    cols = torch.div(torch.arange(width) * grid, width, rounding_mode='floor')
+    device = x.device
+    partner = torch.randperm(batch, device=device)
+    cells = (torch.rand(batch, grid, grid, device=device) < p).float()
+    rows = torch.div(torch.arange(height, device=device) * grid, height, rounding_mode='floor')
+    cols = torch.div(torch.arange(width, device=device) * grid, width, rounding_mode='floor')
     pixel_mask = cells[:, rows][:, :, cols].unsqueeze(1)  # [B, 1, H, W]
     mixed = pixel_mask * x + (1 - pixel_mask) * x[partner]
     lam = pixel_mask.mean(dim=(1, 2, 3))  # the pixel share of A
@@ -122,16 +190,22 @@ def main():
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--iterations', type=int, default=10)
     parser.add_argument('--no-local-head', action='store_true')
+    parser.add_argument('--backbone', choices=['resnet20', 'vgg19_bn', 'resnet101'], default='resnet20')
+    parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
     args = parser.parse_args()
+    if args.device == 'cuda' and not torch.cuda.is_available():
+        raise SystemExit('--device cuda: this torch sees no CUDA GPU')
+    device = torch.device(args.device)
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     local_head = not args.no_local_head
     gamma = args.gamma if local_head else 0.0
-    model = ResNet20(args.classes, local_head).train()
+    build = {'resnet20': ResNet20, 'vgg19_bn': vgg19_bn, 'resnet101': resnet101}[args.backbone]
+    model = build(args.classes, local_head).to(device).train()
     optimizer = sgd(model)
-    x = torch.randn(args.batch, 3, 32, 32)
-    labels = torch.randint(0, args.classes, (args.batch,))
+    x = torch.randn(args.batch, 3, 32, 32).to(device)
+    labels = torch.randint(0, args.classes, (args.batch,)).to(device)
 
     def step():
         mixed, y_global, y_patch = gridmix(x, labels, args.classes, args.grid, args.p)
@@ -152,7 +226,9 @@ def main():
         cpu.append(time.process_time() - cpu_start)
     seconds = statistics.median(wall)
     print(json.dumps({
-        'backbone': 'resnet20',
+        'backbone': args.backbone,
+        'device': args.device,
+        'gpu': torch.cuda.get_device_name(0) if args.device == 'cuda' else None,
         'method': 'gridmix',
         'local_head': local_head,
         'grid': args.grid,

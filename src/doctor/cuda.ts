@@ -154,14 +154,15 @@ export function probeCuda(env: CudaEnvironment = defaultCudaEnvironment()): Cuda
 }
 
 /** Whether TensorFlow 2.9.1's CUDA kernels cover a GPU of this compute capability, in words. */
-export function describeArchitectureSupport(cc: number): { known: boolean; text: string } {
+export function describeArchitectureSupport(capability: number): { known: boolean; text: string } {
   const { sass, ptx } = TFJS_NODE_GPU_NEEDS;
-  if (cc < sass[0]) return { known: false, text: `compute capability ${cc} is below TensorFlow ${TFJS_NODE_GPU_NEEDS.tensorflow}'s oldest (${sass[0]})` };
-  if (cc < ptx) {
-    const native = sass.filter((s) => s <= cc).at(-1)!;
+  const cc = capability.toFixed(1);
+  if (capability < sass[0]) return { known: false, text: `compute capability ${cc} is below TensorFlow ${TFJS_NODE_GPU_NEEDS.tensorflow}'s oldest (${sass[0]})` };
+  if (capability < ptx) {
+    const native = sass.filter((s) => s <= capability).at(-1)!;
     return { known: true, text: `compute capability ${cc}: TensorFlow ${TFJS_NODE_GPU_NEEDS.tensorflow} has machine code for ${native.toFixed(1)}` };
   }
-  if (cc === ptx) return { known: true, text: `compute capability ${cc}: TensorFlow ${TFJS_NODE_GPU_NEEDS.tensorflow} has PTX for it (compiled by the driver at start-up)` };
+  if (capability === ptx) return { known: true, text: `compute capability ${cc}: TensorFlow ${TFJS_NODE_GPU_NEEDS.tensorflow} has PTX for it (compiled by the driver at start-up)` };
   return {
     known: false,
     text: `compute capability ${cc} is newer than TensorFlow ${TFJS_NODE_GPU_NEEDS.tensorflow} and CUDA ${TFJS_NODE_GPU_NEEDS.cuda} know (only compute_80 PTX, JIT-compiled at start-up, if at all)`,
