@@ -56,14 +56,14 @@ function camWeightsOf(model: Model): tf.Tensor2D | undefined {
   return model instanceof Backbone ? model.camWeights() : undefined;
 }
 
-function runMaps(model: Model, images: Dataset, split: FigureSplit, options: AttentionFigureOptions): RunMaps {
+async function runMaps(model: Model, images: Dataset, split: FigureSplit, options: AttentionFigureOptions): Promise<RunMaps> {
   const { height, width } = images;
   let featureShape: [number, number] = [0, 0];
   let localization: RunMaps['localization'];
   let classes: tf.Tensor1D | undefined;
   if (options.cam) {
     // The protocol itself (it also says clearly when the model has no CAM or the data no boxes).
-    const result = evaluateLocalization(model, images, { batchSize: options.batchSize, camThreshold: options.camThreshold });
+    const result = await evaluateLocalization(model, images, { batchSize: options.batchSize, camThreshold: options.camThreshold });
     classes = tf.tensor1d(result.images.map((r) => r.predicted), 'int32');
     localization = {
       top1Cls: result.top1Cls,
@@ -73,7 +73,7 @@ function runMaps(model: Model, images: Dataset, split: FigureSplit, options: Att
     };
   }
   let offset = 0;
-  const { values, rowLength } = collectOutputs(model, images, split, options.batchSize, (out) => {
+  const { values, rowLength } = await collectOutputs(model, images, split, options.batchSize, (out) => {
     const [batch, h, w] = out.features.shape;
     featureShape = [h, w];
     const predicted = tf.argMax(out.logits, 1) as tf.Tensor1D;
@@ -127,7 +127,7 @@ export async function drawAttentionFigure(options: AttentionFigureOptions): Prom
   for (const run of runs) {
     const model = loadRunModel(run.dir, run.config, shapeOf(dataset));
     try {
-      perRun.push(runMaps(model, selectImages(dataset, split, indices, run), split, options));
+      perRun.push(await runMaps(model, selectImages(dataset, split, indices, run), split, options));
     } finally {
       model.dispose();
     }

@@ -66,13 +66,13 @@ export function selectImages(dataset: Dataset, split: FigureSplit, indices: Arra
  * One tensor per image from the model's output (`pick` runs inside a tidy on each batch's output),
  * over every image of `dataset[split]` in order, without augmentation; the rows come back flat.
  */
-export function collectOutputs(
+export async function collectOutputs(
   model: Model,
   dataset: Dataset,
   split: FigureSplit,
   batchSize: number,
   pick: (output: ModelOutput) => tf.Tensor,
-): { values: Float32Array; rowLength: number } {
+): Promise<{ values: Float32Array; rowLength: number }> {
   const loader = new DataLoader(dataset, split, { batchSize, seed: 0, shuffle: false, augment: false });
   const chunks: Float32Array[] = [];
   let rowLength = 0;
@@ -80,7 +80,7 @@ export function collectOutputs(
     const x = batch.x;
     const picked = tf.tidy(() => pick(model.forward(x, { training: false })));
     rowLength = picked.size / x.shape[0];
-    chunks.push(picked.dataSync() as Float32Array);
+    chunks.push((await picked.data()) as Float32Array);
     tf.dispose([picked, x]);
   }
   const values = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));

@@ -63,7 +63,7 @@ function imagesOf(labels: Int32Array, classes: readonly number[], limit: number)
   return Int32Array.from(chosen);
 }
 
-function projectRun(run: FigureRun, dataset: Dataset, classes: [number, number, number], options: PenultimateFigureOptions): RunProjection {
+async function projectRun(run: FigureRun, dataset: Dataset, classes: [number, number, number], options: PenultimateFigureOptions): Promise<RunProjection> {
   const model = loadRunModel(run.dir, run.config, shapeOf(dataset));
   try {
     const weights = model instanceof Backbone ? model.camWeights() : undefined;
@@ -72,7 +72,7 @@ function projectRun(run: FigureRun, dataset: Dataset, classes: [number, number, 
       throw new UserError(`${run.dir}: ${model.name}'s classifier is not one linear layer on the pooled feature map at ${dataset.height} px, so it has no penultimate layer to project; use one of: ${supported.join(', ')}`);
     }
     const [channels] = weights.shape;
-    const w = weights.dataSync();
+    const w = await weights.data();
     const templates = classes.map((k) => Float64Array.from({ length: channels }, (_, c) => w[c * weights.shape[1] + k])) as [Float64Array, Float64Array, Float64Array];
     const basis = planeThrough(templates);
     const points: ProjectedPoint[] = [];
@@ -80,7 +80,7 @@ function projectRun(run: FigureRun, dataset: Dataset, classes: [number, number, 
       const indices = imagesOf(dataset[split].labels, classes, options.perClass);
       if (indices.length === 0) continue;
       const selected = selectImages(dataset, split, indices, run);
-      const { values } = collectOutputs(model, selected, split, options.batchSize, (out) => ops.globalAvgPool(out.features));
+      const { values } = await collectOutputs(model, selected, split, options.batchSize, (out) => ops.globalAvgPool(out.features));
       for (let k = 0; k < indices.length; k++) {
         const [x, y] = projectOnto(basis, values.subarray(k * channels, (k + 1) * channels));
         points.push({ cls: dataset[split].labels[indices[k]], split, x, y });
@@ -138,7 +138,7 @@ export async function drawPenultimateFigure(options: PenultimateFigureOptions): 
   const classNames = classes.map((k) => dataset.classes[k]);
   const projections: RunProjection[] = [];
   for (const run of runs) {
-    const projection = projectRun(run, dataset, classes, options);
+    const projection = await projectRun(run, dataset, classes, options);
     projections.push(projection);
     const perClass = projection.drift.perClass.map((c) => `${dataset.classes[c.cls]} ${(c.shift / c.spread).toFixed(2)}`).join(', ');
     options.log(`${run.label}: train/test drift ${projection.drift.drift.toFixed(3)} (centroid shift / within-class spread; ${perClass}) ${run.dir}`);
