@@ -10,13 +10,13 @@ import * as tf from '@tensorflow/tfjs';
 import * as ops from '../../src/engine/ops';
 import { Rng } from '../../src/engine/rng';
 import { createModel } from '../../src/models/registry';
-import { curvePoints, CURVE_METRICS } from '../../src/report/curves';
+import { curveGroups, curvePoints, CURVE_METRICS } from '../../src/report/curves';
 import { attentionMaps, attentionScores } from '../../src/report/figures/attention-map';
 import { wrapWords } from '../../src/report/figures/image-panels';
 import { resolveClasses } from '../../src/report/figures/penultimate-figure';
 import { cloudDrift, planeThrough, projectOnto } from '../../src/report/figures/plane-projection';
 import { parseMetricsCsv, readMetricsCsv } from '../../src/report/metrics-csv';
-import { writeMetrics } from '../../src/train/run-files';
+import { writeMetrics, type Summary } from '../../src/train/run-files';
 import { useBackend } from '../helpers/backend';
 
 before(() => useBackend('wasm'));
@@ -141,6 +141,15 @@ test('curves: a run\'s points are exactly its metrics.csv, as written by the tra
   // Columns 0, 2, 3, 4 of the file: epoch, train_loss, train_acc, test_top1.
   assert.deepEqual(points.map((p) => [p.epoch, p.metric, p.value]), lines.flatMap((l) => [[l[0], 'train loss', l[2]], [l[0], 'train accuracy (%)', l[3]], [l[0], 'test top-1 (%)', l[4]]]));
   assert.throws(() => parseMetricsCsv('epoch,lr\n1,0.1\n', 'm.csv'), /m\.csv has no column train_loss/);
+  // A finished run whose metrics.csv is damaged has no curve: it comes back as a problem, with the reason.
+  const damaged = path.join(dir, 'damaged');
+  fs.mkdirSync(damaged);
+  fs.writeFileSync(path.join(damaged, 'metrics.csv'), 'epoch,lr,train_loss,train_acc,test_top1,test_top5,seconds\n1,0.1,nan?,1,1,1,1\n');
+  const record = (runDir: string) => ({ dir: runDir, summary: { method: 'baseline', finished: true, dataset: 'd', backbone: 'b', seed: 0, ablation_cell: null } as unknown as Summary, batchSize: 8, recipe: 'r', evals: {} });
+  const { groups, problems } = curveGroups([record(dir), record(damaged)]);
+  assert.deepEqual(groups.map((g) => g.runs.map((r) => r.record.dir)), [[dir]]);
+  assert.equal(problems.length, 1);
+  assert.match(problems[0].reason, /damaged\/metrics\.csv line 2: train_loss is "nan\?", not a number/);
   assert.throws(() => parseMetricsCsv('epoch,lr,train_loss,train_acc,test_top1,test_top5,seconds\n1,0.1,x,1,1,1,1\n', 'm.csv'), /m\.csv line 2: train_loss is "x", not a number/);
 });
 
