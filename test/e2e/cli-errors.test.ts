@@ -26,7 +26,7 @@ function expectOneLineError(args: string[], pattern: RegExp): void {
 test('--help lists every verb', () => {
   const r = gridmix(['--help']);
   assert.equal(r.code, 0);
-  for (const verb of ['train', 'ablate', 'eval', 'report', 'data', 'preview', 'bench']) assert.match(r.stdout, new RegExp(`\\n\\s+${verb}\\b`));
+  for (const verb of ['train', 'ablate', 'eval', 'report', 'data', 'preview', 'bench', 'figure']) assert.match(r.stdout, new RegExp(`\\n\\s+${verb}\\b`));
 });
 
 test('bad configs and flags: one line each', () => {

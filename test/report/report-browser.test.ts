@@ -4,6 +4,7 @@
 // headless Chromium and checked as a reader would see it. The screenshot is kept (its path printed).
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -156,7 +157,7 @@ test('report: index.html in headless Chromium loads with no errors, every image 
     const artifacts = fs.mkdtempSync(path.join(os.tmpdir(), 'gridmix-report-screenshot-'));
     const screenshot = path.join(artifacts, 'report.png');
     await page.screenshot({ path: screenshot, fullPage: true });
-    t.diagnostic(`screenshot: ${screenshot}`);
+    t.diagnostic(`screenshot: ${screenshot}; browser: ${execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim()}`);
     console.log(`report screenshot: ${screenshot}`);
     assert.deepEqual(errors, []);
     assert.deepEqual(requests.filter((url) => !url.startsWith('data:') && url !== `file://${file}`), [], 'the page fetches nothing');

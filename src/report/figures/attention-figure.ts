@@ -149,7 +149,7 @@ export async function drawAttentionFigure(options: AttentionFigureOptions): Prom
   await writePanelGrid(options.out, {
     title,
     columnTitles: ['image', ...runs.map((r) => r.label)],
-    rowTitles: Array.from(indices, (i) => className(source.labels[i]).slice(0, 12)),
+    rowTitles: Array.from(indices, (i) => className(source.labels[i]).replace(/_/g, ' ')),
     cells,
     panelSize,
     footnote: options.cam ? `red: CAM box at threshold ${options.camThreshold} x max; green: ground truth` : 'blue: low, red: high (each map min-max normalised)',

@@ -92,10 +92,11 @@ export interface PanelGridArgs {
   footnote?: string;
 }
 
-/** Words in lines of at most `perLine` characters (a longer word gets a line of its own). */
+/** Words in lines of at most `perLine` characters (a longer word is cut into pieces of that length). */
 export function wrapWords(text: string, perLine: number): string[] {
   const lines: string[] = [];
-  for (const word of text.split(/\s+/).filter(Boolean)) {
+  const words = text.split(/\s+/).filter(Boolean).flatMap((w) => w.match(new RegExp(`.{1,${Math.max(1, perLine)}}`, 'g')) ?? []);
+  for (const word of words) {
     const last = lines.at(-1);
     if (last !== undefined && last.length + 1 + word.length <= perLine) lines[lines.length - 1] = `${last} ${word}`;
     else lines.push(word);
@@ -123,7 +124,11 @@ export async function writePanelGrid(file: string, args: PanelGridArgs): Promise
   }
   for (let r = 0; r < args.cells.length; r++) {
     const top = titleH + headH + r * (args.panelSize + pad);
-    layers.push({ input: await sharp(textImage([args.rowTitles[r]], rowLabelW, 16, 11)).png().toBuffer(), left: 0, top: top + Math.floor(args.panelSize / 2) - 8 });
+    const lines = wrapWords(args.rowTitles[r], 14).slice(0, 3);
+    for (let l = 0; l < lines.length; l++) {
+      const lineTop = top + Math.floor(args.panelSize / 2) - 8 * lines.length + 16 * l;
+      layers.push({ input: await sharp(textImage([lines[l]], rowLabelW, 16, 11)).png().toBuffer(), left: 0, top: lineTop });
+    }
     for (let c = 0; c < columns; c++) layers.push({ input: args.cells[r][c], left: rowLabelW + pad + c * (args.panelSize + pad), top });
   }
   if (args.footnote) layers.push({ input: await sharp(textImage([args.footnote], width, footH, 11)).png().toBuffer(), left: 0, top: height - footH });
