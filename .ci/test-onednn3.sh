@@ -33,6 +33,22 @@ tar -C "$repo" --exclude=./node_modules --exclude=./native/build --exclude=./dis
 fingerprint2="$root$work/fingerprint-onednn2.json"
 node "$repo/dist/scripts/native-fingerprint.js" --write "$fingerprint2"
 
+# What runs inside the root: the build (which must be a 3.x one), the TypeScript build, the tests
+# (the files' few plain-wasm cases run too: cheaper than picking them out), the 3.x numbers.
+cat >"$root$work/test-inside.sh" <<'INSIDE'
+set -euo pipefail
+cd "$(dirname "$0")"
+echo "trixie root: node $(node --version), $(g++ --version | head -n 1)"
+node scripts/build-native.js
+if ! grep -q '^built .* against oneDNN 3\.' native/build/status.txt; then
+  echo "test-onednn3: no oneDNN 3.x build: $(cat native/build/status.txt)" >&2
+  exit 1
+fi
+node node_modules/typescript/bin/tsc -p tsconfig.json
+node --test --test-concurrency=1 "$@"
+node dist/scripts/native-fingerprint.js --write fingerprint-onednn3.json
+INSIDE
+
 # In a mount namespace of its own, so that every mount below goes when this script ends, however it ends.
 unshare --mount --propagation private bash -euo pipefail -c '
   root="$1"; work="$2"; repo="$3"; shift 3
@@ -42,15 +58,7 @@ unshare --mount --propagation private bash -euo pipefail -c '
   mount --rbind /dev "$root/dev"
   mount -t tmpfs tmpfs "$root/tmp"
   chroot "$root" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root CI=true GRIDMIX_REQUIRE_NATIVE=1 \
-    bash -euo pipefail -c "
-      cd $work
-      echo \"trixie root: node \$(node --version), \$(g++ --version | head -n 1)\"
-      node scripts/build-native.js
-      grep -q \"^built .* against oneDNN 3\\.\" native/build/status.txt || { echo \"test-onednn3: the oneDNN 3.x build failed\" >&2; exit 1; }
-      node node_modules/typescript/bin/tsc -p tsconfig.json
-      node --test --test-concurrency=1 $*
-      node dist/scripts/native-fingerprint.js --write fingerprint-onednn3.json
-    "
+    bash "$work/test-inside.sh" "$@"
 ' unshare-onednn3 "$root" "$work" "$repo" "${tests[@]}"
 
 node "$repo/dist/scripts/native-fingerprint.js" --compare "$root$work/fingerprint-onednn3.json" "$fingerprint2"

@@ -9,9 +9,10 @@
 // primitive. Fresh memory costs page faults on every first touch, so
 // nothing large is allocated per call.
 //
-// One source for oneDNN 2.x (2.3 and later) and 3.x: the kernels use what both APIs share (memory
-// descriptors, execution arguments, primitives); only the creation of primitive descriptors
-// differs, and it lives in one section below ("primitive descriptors"), chosen by DNNL_VERSION_MAJOR.
+// One source for oneDNN 2.x and 3.x: the kernels use what both APIs share (memory descriptors,
+// execution arguments, primitives); what differs (the creation of primitive descriptors, and how
+// batch norm takes its scale and shift) lives in one section below ("primitive descriptors"),
+// chosen by DNNL_VERSION_MAJOR (and _MINOR, for 2.0-2.2's packed scale and shift).
 #include <node_api.h>
 
 #include <cstdint>
@@ -31,8 +32,8 @@
 #include "oneapi/dnnl/dnnl.hpp"
 #endif
 
-#if DNNL_VERSION_MAJOR < 2 || (DNNL_VERSION_MAJOR == 2 && DNNL_VERSION_MINOR < 3)
-#error "gridmix's native kernels need oneDNN 2.3 or later (batch normalization with separate scale and shift)"
+#if DNNL_VERSION_MAJOR < 2
+#error "gridmix's native kernels need oneDNN 2.0 or later"
 #endif
 
 #ifdef _OPENMP
@@ -257,10 +258,6 @@ dnnl::binary::primitive_desc addPd(const memory::desc &data, const dnnl::primiti
 
 void appendRelu(dnnl::post_ops &ops) { ops.append_eltwise(kRelu, 0.f, 0.f); }
 
-// 3.x checks the number of inputs of a batch-norm backward exactly: the shift, which the gradient
-// never reads, must not be passed.
-constexpr bool kNormBackwardTakesShift = false;
-
 PoolForwardPd poolForwardPd(dnnl::algorithm algorithm, const memory::desc &src, const memory::desc &dst, const PoolWindow &p) {
   return {cpuEngine(), kTraining, algorithm, src, dst, p.strides, p.kernel, memory::dims{0, 0}, p.padBefore, p.padAfter, userScratchpad()};
 }
@@ -320,10 +317,6 @@ dnnl::binary::primitive_desc addPd(const memory::desc &data, const dnnl::primiti
 
 void appendRelu(dnnl::post_ops &ops) { ops.append_eltwise(1.f, kRelu, 0.f, 0.f); }
 
-// 2.x (2.6 at least) counts the shift among a batch-norm backward's inputs though the gradient never
-// reads it.
-constexpr bool kNormBackwardTakesShift = true;
-
 PoolForwardPd poolForwardPd(dnnl::algorithm algorithm, const memory::desc &src, const memory::desc &dst, const PoolWindow &p) {
   return {dnnl::pooling_forward::desc(kTraining, algorithm, src, dst, p.strides, p.kernel, p.padBefore, p.padAfter), userScratchpad(),
           cpuEngine()};
@@ -338,6 +331,65 @@ PoolBackwardPd poolBackwardPd(dnnl::algorithm algorithm, const memory::desc &src
 dnnl::matmul::primitive_desc matmulPd(const memory::desc &a, const memory::desc &b, const memory::desc *bias, const memory::desc &y) {
   return {bias ? dnnl::matmul::desc(a, b, *bias, y) : dnnl::matmul::desc(a, b, y), cpuEngine()};
 }
+
+#endif
+
+// Batch normalization's scale and shift (gamma, beta) and their gradients. From 2.3 on they are two
+// tensors; a backward (no beta) reads only the scale, and 3.x counts its inputs exactly where 2.x
+// wants a shift all the same (gamma stands in: never read). 2.0-2.2 take one [2, C] tensor, gamma
+// then beta, so they are packed into (and the gradients unpacked from) per-thread buffers.
+using ExecArgs = std::unordered_map<int, memory>;
+
+#if DNNL_VERSION_MAJOR == 2 && DNNL_VERSION_MINOR < 3
+
+dnnl::normalization_flags normAffineFlags() { return dnnl::normalization_flags::use_scale_shift; }
+
+memory::desc packedScaleShift(memory::dim c) { return memory::desc({2, c}, dt::f32, tag::nc); }
+
+std::vector<float> &packedBuffer(int which) {
+  thread_local std::vector<float> buffers[2];
+  return buffers[which];
+}
+
+void addNormScaleShift(ExecArgs &args, memory::dim c, const float *gamma, const float *beta) {
+  auto &packed = packedBuffer(0);
+  packed.assign(2 * c, 0.f);
+  std::memcpy(packed.data(), gamma, 4 * c);
+  if (beta) std::memcpy(packed.data() + c, beta, 4 * c);
+  args.insert({DNNL_ARG_SCALE_SHIFT, memory(packedScaleShift(c), cpuEngine(), packed.data())});
+}
+
+void addNormDiffScaleShift(ExecArgs &args, memory::dim c, float *, float *) {
+  auto &packed = packedBuffer(1);
+  packed.resize(2 * c);
+  args.insert({DNNL_ARG_DIFF_SCALE_SHIFT, memory(packedScaleShift(c), cpuEngine(), packed.data())});
+}
+
+// After the backward ran: the packed gradients out to dgamma and dbeta.
+void finishNormDiffScaleShift(memory::dim c, float *dgamma, float *dbeta) {
+  const auto &packed = packedBuffer(1);
+  std::memcpy(dgamma, packed.data(), 4 * c);
+  std::memcpy(dbeta, packed.data() + c, 4 * c);
+}
+
+#else
+
+dnnl::normalization_flags normAffineFlags() { return dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift; }
+
+void addNormScaleShift(ExecArgs &args, memory::dim c, float *gamma, float *beta) {
+  memory::desc channels({c}, dt::f32, tag::x);
+  args.insert({DNNL_ARG_SCALE, memory(channels, cpuEngine(), gamma)});
+  if (beta) args.insert({DNNL_ARG_SHIFT, memory(channels, cpuEngine(), beta)});
+  else if (DNNL_VERSION_MAJOR < 3) args.insert({DNNL_ARG_SHIFT, memory(channels, cpuEngine(), gamma)});
+}
+
+void addNormDiffScaleShift(ExecArgs &args, memory::dim c, float *dgamma, float *dbeta) {
+  memory::desc channels({c}, dt::f32, tag::x);
+  args.insert({DNNL_ARG_DIFF_SCALE, memory(channels, cpuEngine(), dgamma)});
+  args.insert({DNNL_ARG_DIFF_SHIFT, memory(channels, cpuEngine(), dbeta)});
+}
+
+void finishNormDiffScaleShift(memory::dim, float *, float *) {}
 
 #endif
 
@@ -528,7 +580,7 @@ std::string epsilonKey(float epsilon) {
 
 NormPrimitives &normFor(const std::vector<int32_t> &dims, float epsilon) {
   return cached(normCache, keyOf("bn", dims) + epsilonKey(epsilon), [&] {
-    auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+    auto flags = normAffineFlags();
     if (dims[4]) flags = flags | dnnl::normalization_flags::fuse_norm_relu;
     memory::desc data = activation(dims);
     return std::make_unique<NormPrimitives>(normForwardPd(kTraining, data, epsilon, flags, userScratchpad()),
@@ -551,14 +603,13 @@ napi_value BatchNormTrain(napi_env env, napi_callback_info info) {
     float *ws = at(env, args, 6, wsDesc.get_size());
     if (!x || !gamma || !beta || !y || !mean || !variance || !ws) return;
     auto &engine = cpuEngine();
-    std::unordered_map<int, memory> execArgs{{DNNL_ARG_SRC, memory(activation(d), engine, x)},
-                                             {DNNL_ARG_SCALE, memory(channels(d), engine, gamma)},
-                                             {DNNL_ARG_SHIFT, memory(channels(d), engine, beta)},
+    ExecArgs execArgs{{DNNL_ARG_SRC, memory(activation(d), engine, x)},
                                              {DNNL_ARG_DST, memory(activation(d), engine, y)},
                                              {DNNL_ARG_MEAN, memory(channels(d), engine, mean)},
                                              {DNNL_ARG_VARIANCE, memory(channels(d), engine, variance)},
                                              {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.forwardPd.scratchpad_desc())}};
     if (d[4]) execArgs.insert({DNNL_ARG_WORKSPACE, memory(wsDesc, engine, ws)});
+    addNormScaleShift(execArgs, d[3], gamma, beta);
     p.forward.execute(cpuStream(), execArgs);
     cpuStream().wait();
   });
@@ -578,20 +629,18 @@ napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
     float *dx = at(env, args, 6, dataBytes), *dgamma = at(env, args, 7, channelBytes), *dbeta = at(env, args, 8, channelBytes);
     if (!dy || !x || !gamma || !mean || !variance || !ws || !dx || !dgamma || !dbeta) return;
     auto &engine = cpuEngine();
-    std::unordered_map<int, memory> execArgs{{DNNL_ARG_SRC, memory(activation(d), engine, x)},
-                                             {DNNL_ARG_DIFF_DST, memory(activation(d), engine, dy)},
-                                             {DNNL_ARG_MEAN, memory(channels(d), engine, mean)},
-                                             {DNNL_ARG_VARIANCE, memory(channels(d), engine, variance)},
-                                             {DNNL_ARG_SCALE, memory(channels(d), engine, gamma)},
-                                             {DNNL_ARG_DIFF_SRC, memory(activation(d), engine, dx)},
-                                             {DNNL_ARG_DIFF_SCALE, memory(channels(d), engine, dgamma)},
-                                             {DNNL_ARG_DIFF_SHIFT, memory(channels(d), engine, dbeta)},
-                                             {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.backwardPd.scratchpad_desc())}};
+    ExecArgs execArgs{{DNNL_ARG_SRC, memory(activation(d), engine, x)},
+                      {DNNL_ARG_DIFF_DST, memory(activation(d), engine, dy)},
+                      {DNNL_ARG_MEAN, memory(channels(d), engine, mean)},
+                      {DNNL_ARG_VARIANCE, memory(channels(d), engine, variance)},
+                      {DNNL_ARG_DIFF_SRC, memory(activation(d), engine, dx)},
+                      {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.backwardPd.scratchpad_desc())}};
     if (d[4]) execArgs.insert({DNNL_ARG_WORKSPACE, memory(wsDesc, engine, ws)});
-    // Where oneDNN wants the unread shift (kNormBackwardTakesShift), gamma stands in for it.
-    if (kNormBackwardTakesShift) execArgs.insert({DNNL_ARG_SHIFT, memory(channels(d), engine, gamma)});
+    addNormScaleShift(execArgs, d[3], gamma, nullptr);
+    addNormDiffScaleShift(execArgs, d[3], dgamma, dbeta);
     p.backward.execute(cpuStream(), execArgs);
     cpuStream().wait();
+    finishNormDiffScaleShift(d[3], dgamma, dbeta);
   });
 }
 
@@ -613,8 +662,7 @@ thread_local std::map<std::string, std::unique_ptr<dnnl::batch_normalization_for
 // dims: B, H, W, C, relu (1: a ReLU fused after the affine); scalar: epsilon.
 dnnl::batch_normalization_forward &inferenceNormFor(const std::vector<int32_t> &dims, float epsilon) {
   return cached(inferenceNormCache, keyOf("bninfer", dims) + epsilonKey(epsilon), [&] {
-    auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
-                 dnnl::normalization_flags::use_shift;
+    auto flags = dnnl::normalization_flags::use_global_stats | normAffineFlags();
     if (dims[4]) flags = flags | dnnl::normalization_flags::fuse_norm_relu;
     // Inference needs no scratchpad worth managing: the library's own is fine for this primitive.
     return std::make_unique<dnnl::batch_normalization_forward>(
@@ -634,12 +682,12 @@ napi_value BatchNormInfer(napi_env env, napi_callback_info info) {
     if (!x || !gamma || !beta || !mean || !variance || !y) return;
     auto &primitive = inferenceNormFor(d, static_cast<float>(args.scalar));
     auto &engine = cpuEngine();
-    primitive.execute(cpuStream(), {{DNNL_ARG_SRC, memory(activation(d), engine, x)},
-                                    {DNNL_ARG_SCALE, memory(channels(d), engine, gamma)},
-                                    {DNNL_ARG_SHIFT, memory(channels(d), engine, beta)},
-                                    {DNNL_ARG_MEAN, memory(channels(d), engine, mean)},
-                                    {DNNL_ARG_VARIANCE, memory(channels(d), engine, variance)},
-                                    {DNNL_ARG_DST, memory(activation(d), engine, y)}});
+    ExecArgs execArgs{{DNNL_ARG_SRC, memory(activation(d), engine, x)},
+                      {DNNL_ARG_MEAN, memory(channels(d), engine, mean)},
+                      {DNNL_ARG_VARIANCE, memory(channels(d), engine, variance)},
+                      {DNNL_ARG_DST, memory(activation(d), engine, y)}};
+    addNormScaleShift(execArgs, d[3], gamma, beta);
+    primitive.execute(cpuStream(), execArgs);
     cpuStream().wait();
   });
 }

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Builds gridmix's native oneDNN kernels (native/gridmix_native.cc) into native/build/, as the
-// package's install step, against oneDNN 2.x (2.3 and later) or 3.x, wherever the platform puts it:
+// package's install step, against oneDNN 2.x or 3.x, wherever the platform puts it:
 // Debian/Ubuntu (apt-get install libdnnl-dev) and Fedora (dnf install onednn-devel) under /usr,
 // Homebrew on macOS (brew install onednn) under /opt/homebrew or /usr/local, or a oneDNN of one's
 // own named by GRIDMIX_DNNL_INCLUDE (its include folder) and GRIDMIX_DNNL_LIB (the folder holding
 // libdnnl). It never fails the install: where the build cannot happen (Windows, no C++ compiler,
-// no oneDNN headers, a oneDNN older than 2.3, no Node headers, a compile error) it prints one line
+// no oneDNN headers, a oneDNN older than 2.0, no Node headers, a compile error) it prints one line
 // saying why, records the reason in native/build/status.txt for `--backend auto` to report, and
 // gridmix runs on plain wasm.
 //
@@ -76,12 +76,9 @@ function dnnlVersion(versionHeader) {
   return major === undefined || minor === undefined ? undefined : { major, minor, patch: patch ?? 0 };
 }
 
-/** Why a oneDNN version cannot be built against, or undefined when it can (2.3 and later). */
+/** Why a oneDNN version cannot be built against, or undefined when it can (2.0 and later). */
 function unsupportedVersion(version) {
-  // 2.3 brought batch normalization's separate scale and shift, which the kernels use.
-  if (version && (version.major < 2 || (version.major === 2 && version.minor < 3))) {
-    return `oneDNN ${version.major}.${version.minor}.${version.patch} found; the kernels need oneDNN 2.3 or later`;
-  }
+  if (version && version.major < 2) return `oneDNN ${version.major}.${version.minor}.${version.patch} found; the kernels need oneDNN 2.0 or later`;
   return undefined;
 }
 

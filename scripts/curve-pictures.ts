@@ -3,14 +3,14 @@
 // Usage: node dist/scripts/curve-pictures.js [results dir] [out dir]
 import * as fs from 'fs';
 import * as path from 'path';
-import { scanRuns } from '../src/report/collect';
+import { collectRuns } from '../src/report/collect';
 import { curveGroups, curveSpec, groupPoints } from '../src/report/curves';
 import { renderSvg, svgToPng } from '../src/report/vega-render';
 
 async function main(): Promise<void> {
   const results = process.argv[2] ?? 'results';
   const out = process.argv[3] ?? path.join(results, 'report');
-  const { groups, problems } = curveGroups(scanRuns(results).runs);
+  const { groups, problems } = curveGroups(collectRuns(results));
   for (const p of problems) console.log(`skipped ${p.dir}: ${p.reason}`);
   fs.mkdirSync(out, { recursive: true });
   for (const [i, group] of groups.entries()) {
