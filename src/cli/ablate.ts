@@ -1,21 +1,28 @@
-// gridmix ablate --config FILE: one run per cell of the sweep (Table 4's layout), each in its own
-// folder under the experiment's; finished cells are skipped, interrupted ones resumed; then the
-// experiment's Table 4 is written beside its runs.
-import * as fs from 'fs';
+// gridmix ablate --config FILE: one run per cell of the sweep (Table 4's layout) x seed, each in its
+// own folder under the experiment's. The plan is printed first; finished cells are skipped,
+// interrupted ones resumed, changed ones reported and left alone. Without executor flags the cells
+// train in this process one after the other; with them they are farmed out (src/experiments/).
+// The experiment's Table 4 is written beside its runs once the cells have trained (a Slurm
+// submission does that in a job that waits for the array).
 import * as path from 'path';
 import { Command } from 'commander';
-import { loadConfig } from '../config/load';
-import { experimentDir } from '../config/schema';
+import { configToYaml, loadConfig } from '../config/load';
+import { experimentDir, type ExperimentConfig } from '../config/schema';
+import { writeFileAtomic } from '../io/atomic-file';
+import { executePlan } from '../experiments/execute-plan';
+import { describePlan } from '../experiments/plan-report';
+import { planAblation } from '../experiments/plan-runs';
+import { needsTraining, type PlannedRun } from '../experiments/planned-run';
+import { assessRun } from '../experiments/run-state';
 import { table4 } from '../report/build-tables';
 import { collectRuns } from '../report/collect';
-import { runPaths, type Summary } from '../train/run-files';
 import { runTraining } from '../train/run';
-import { sweepCells } from '../train/sweep';
 import { UserError } from '../errors';
+import { addExecutorFlags, executorRequested, resolveExecutor, type ExecutorFlags } from './executor-flags';
 import { NO_NATIVE_HELP, nativeOverride, positiveIntFlag, seedListFlag } from './flags';
 import { writeTables } from './report';
 
-export interface AblateOptions {
+export interface AblateOptions extends ExecutorFlags {
   config: string;
   out?: string;
   epochs?: number;
@@ -23,14 +30,29 @@ export interface AblateOptions {
   /** false with --no-native (commander makes it true otherwise; see nativeOverride). */
   native?: boolean;
   seeds?: number[];
+  force?: boolean;
+  dryRun?: boolean;
+  /** Write table4.md/.csv from the cells that have finished, and train nothing. */
+  tableOnly?: boolean;
   log?: (line: string) => void;
 }
 
-function isFinished(runDir: string): boolean {
-  try {
-    return (JSON.parse(fs.readFileSync(runPaths(runDir).summary, 'utf8')) as Summary).finished === true;
-  } catch {
-    return false;
+function writeTable4(dir: string, log: (line: string) => void): void {
+  writeTables([table4(collectRuns(dir))], dir);
+  log(`Table 4 layout written to ${path.join(dir, 'table4.md')} and table4.csv`);
+}
+
+/** The cells one after the other in this process (the command's behaviour without executor flags). */
+async function ablateInProcess(runs: PlannedRun[], options: AblateOptions, log: (line: string) => void): Promise<void> {
+  for (const run of runs) {
+    const state = assessRun(run).state;
+    if (!options.force && !needsTraining(state)) continue; // the plan printed why
+    if (options.dryRun) {
+      log(`would train ${run.label}${state === 'unfinished' ? ' (resuming)' : ''}`);
+      continue;
+    }
+    log(`${run.label}: ${state === 'unfinished' && !options.force ? 'resuming' : 'training'}`);
+    await runTraining({ config: run.config, runDir: run.runDir, resume: state === 'unfinished' && !options.force, force: !!options.force, log, ablationCell: run.ablationCell });
   }
 }
 
@@ -41,28 +63,37 @@ export async function ablateCommand(options: AblateOptions): Promise<void> {
     throw new UserError(`config error in ${options.config}: sweep: missing; an ablation needs e.g. sweep: { grid: [2, 4, 8, 16, random], p: [0.5, 0.6, 0.7, 0.8, 0.9] }`);
   }
   const dir = experimentDir(base);
-  const cells = sweepCells(base);
-  const seeds = options.seeds ?? base.seeds ?? [base.seed];
-  log(`ablation ${base.name}: ${cells.length} cells x ${seeds.length} seed(s) -> ${dir}`);
-  for (const cell of cells) {
-    for (const seed of seeds) {
-      const runDir = path.join(dir, `${cell.name}-seed${seed}`);
-      if (isFinished(runDir)) {
-        log(`${cell.name} seed ${seed}: finished, skipped`);
-        continue;
-      }
-      const resume = fs.existsSync(runPaths(runDir).checkpoint);
-      log(`${cell.name} seed ${seed}: ${resume ? 'resuming' : 'training'}`);
-      await runTraining({ config: { ...cell.config, seed }, runDir, resume, force: false, log, ablationCell: cell.name });
-    }
+  if (options.tableOnly) return writeTable4(dir, log);
+  const runs = planAblation(base, options.seeds);
+  const cells = new Set(runs.map((r) => r.ablationCell)).size;
+  const title = `ablation ${base.name}: ${cells} cells x ${runs.length / cells} seed(s) -> ${dir}`;
+  if (!executorRequested(options) && !base.executor) {
+    for (const line of describePlan(title, runs.map(assessRun))) log(line);
+    await ablateInProcess(runs, options, log);
+    if (!options.dryRun) writeTable4(dir, log);
+    return;
   }
-  const table = table4(collectRuns(dir));
-  writeTables([table], dir);
-  log(`Table 4 layout written to ${path.join(dir, 'table4.md')} and table4.csv`);
+  const executor = resolveExecutor([base], [options.config], options);
+  const result = await executePlan({
+    title, jobName: `gridmix-${base.name}`, runs, executor, force: !!options.force, dryRun: !!options.dryRun, log,
+    afterwards: executor.name === 'slurm' ? { args: ['ablate', '--config', saveTableConfig(base, dir, !!options.dryRun), '--table-only'], what: 'writes the Table 4 layout' } : undefined,
+  });
+  if (options.dryRun) return;
+  if (executor.name === 'local' || !result.submission) writeTable4(dir, log);
+  if (result.failed.length) {
+    throw new UserError(`${result.failed.length} cell(s) failed (first: ${result.failed[0].label}: ${result.failed[0].line}); gridmix status ${path.relative(process.cwd(), dir) || '.'} lists them`);
+  }
+}
+
+/** The resolved base config that the Table 4 job reads (the experiment folder made absolute). */
+function saveTableConfig(base: ExperimentConfig, dir: string, dryRun: boolean): string {
+  const file = path.resolve(dir, 'submissions', 'ablation.yaml');
+  if (!dryRun) writeFileAtomic(file, configToYaml({ ...base, output: path.resolve(dir), executor: undefined }));
+  return file;
 }
 
 export function registerAblateCommand(program: Command): void {
-  program
+  const command = program
     .command('ablate')
     .description('sweep grid size N and p around a base config; one run per cell; writes the Table 4 layout')
     .requiredOption('--config <file>', 'experiment config with a sweep: section')
@@ -71,7 +102,10 @@ export function registerAblateCommand(program: Command): void {
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu')
     .option('--no-native', NO_NATIVE_HELP)
     .option('--seeds <list>', 'run every cell once per seed, e.g. 0,1,2', seedListFlag)
-    .action(async (opts: AblateOptions) => {
-      await ablateCommand(opts);
-    });
+    .option('--force', 'retrain every cell from scratch (finished, unfinished and changed ones)')
+    .option('--dry-run', 'print the plan (and the Slurm script) and train nothing')
+    .option('--table-only', 'write table4.md/.csv from the cells that have finished, and train nothing');
+  addExecutorFlags(command).action(async (opts: AblateOptions) => {
+    await ablateCommand(opts);
+  });
 }

@@ -9,6 +9,7 @@ import { registerEvalCommand } from './eval';
 import { registerReportCommand } from './report';
 import { registerPreviewCommand } from './preview';
 import { registerBenchCommand } from './bench';
+import { registerStatusCommand } from './status';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerDataCommand(program);
   registerPreviewCommand(program);
   registerBenchCommand(program);
+  registerStatusCommand(program);
   return program;
 }
 

@@ -7,7 +7,7 @@ import * as os from 'os';
 import { UserError } from '../errors';
 import { explainWriteError } from './atomic-file';
 
-interface LockOwner {
+export interface LockOwner {
   pid: number;
   host: string;
   started: string;
@@ -56,4 +56,16 @@ export function acquireRunLock(file: string, what: string): () => void {
     fs.rmSync(file, { force: true }); // stale: its owner died
   }
   throw new UserError(`could not take the lock ${file}`);
+}
+
+/**
+ * The live owner of a lock file on this host, or undefined when the file is absent or its owner
+ * is gone (what acquireRunLock would take over). A lock from another host is reported as live:
+ * this host cannot tell.
+ */
+export function liveLockOwner(file: string): LockOwner | undefined {
+  const owner = fs.existsSync(file) ? readOwner(file) : undefined;
+  if (!owner) return undefined;
+  if (owner.host !== os.hostname()) return owner;
+  return isAlive(owner.pid) && owner.pid !== process.pid ? owner : undefined;
 }
