@@ -12,7 +12,7 @@ import { planFolder } from './plan-runs';
 import { needsTraining, type AssessedRun, type PlannedRun } from './planned-run';
 import { assessRun } from './run-state';
 import { ACTIVE_SLURM_STATES, sbatch } from './slurm-commands';
-import { shellQuote, slurmScript } from './slurm-script';
+import { checkSignalTime, shellQuote, slurmScript } from './slurm-script';
 import { slurmTasksOf } from './slurm-tasks';
 import { createSubmission, findSubmissions, saveSubmission, type Submission } from './submission';
 import { GRIDMIX_BIN, taskArgs } from './task-command';
@@ -59,6 +59,7 @@ function withSlurmTasks(assessed: AssessedRun[], planDir: string, log: (line: st
 
 export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {
   const { runs, executor, log } = options;
+  if (executor.name === 'slurm') checkSignalTime(executor.slurm);
   const planDir = planFolder(runs);
   const assessed = withSlurmTasks(runs.map(assessRun), planDir, log);
   for (const line of describePlan(options.title, assessed)) log(line);

@@ -4,6 +4,7 @@
 // Near the time limit Slurm sends USR1 to the script (--signal=B:USR1@S); the script passes it on
 // as SIGTERM (gridmix writes its checkpoint and exits), then requeues its own task, which resumes.
 import type { SlurmConfig } from '../config/schema';
+import { UserError } from '../errors';
 import type { TaskRecord } from './submission';
 import { taskExitFile, taskLogFile } from './task-command';
 
@@ -20,6 +21,30 @@ export interface SlurmScriptArgs {
   gridmixBin: string;
   /** --force on the first attempt of every task (a requeued attempt resumes). */
   force: boolean;
+}
+
+/** Seconds of a Slurm --time value (minutes, MM:SS, HH:MM:SS, D-HH[:MM[:SS]]); undefined for no limit. */
+export function slurmTimeSeconds(time: string): number | undefined {
+  if (/^(UNLIMITED|INFINITE)$/.test(time)) return undefined;
+  const [days, rest] = time.includes('-') ? [Number(time.split('-')[0]), time.split('-')[1]] : [0, time];
+  const parts = rest.split(':').map(Number);
+  if (time.includes('-')) {
+    const [h = 0, m = 0, sec = 0] = parts;
+    return ((days * 24 + h) * 60 + m) * 60 + sec;
+  }
+  if (parts.length === 1) return parts[0] * 60;
+  if (parts.length === 2) return parts[0] * 60 + parts[1];
+  return (parts[0] * 60 + parts[1]) * 60 + parts[2];
+}
+
+/** Refuses a warning signal that would come at (or before) the task's start: it would requeue forever. */
+export function checkSignalTime(settings: SlurmConfig): void {
+  const limit = settings.time ? slurmTimeSeconds(settings.time) : undefined;
+  if (limit !== undefined && settings.signalSeconds > 0 && settings.signalSeconds >= limit / 2) {
+    throw new UserError(
+      `executor.slurm.signalSeconds: got ${settings.signalSeconds}; the checkpoint-and-requeue signal must come well before the time limit (${settings.time} = ${limit} s): use at most ${Math.floor(limit / 2) - 1}, or 0 to turn it off`,
+    );
+  }
 }
 
 /** Quotes for bash: single quotes, with embedded ones closed and escaped. */
@@ -62,7 +87,6 @@ export function slurmScript(args: SlurmScriptArgs): string {
 # gridmix: ${tasks.length} run(s) as one Slurm job array (written by gridmix; the same command resubmits what is not finished).
 ${sbatchDirectives(args).join('\n')}
 set -u
-${args.settings.setup.join('\n')}
 ${bashArray('configs', tasks.map((t) => t.config))}
 ${bashArray('runs', tasks.map((t) => t.run_dir))}
 ${bashArray('cells', tasks.map((t) => t.ablation_cell ?? ''))}
@@ -71,6 +95,7 @@ run=\${runs[$i]}
 job=\${SLURM_ARRAY_JOB_ID}_\${SLURM_ARRAY_TASK_ID}
 mkdir -p "$run"
 exec >>${taskLogFile('$run').replace('$run', '"$run"')} 2>&1
+${args.settings.setup.join('\n')}
 args=(train --config "\${configs[$i]}" --run-dir "$run")
 [ -n "\${cells[$i]}" ] && args+=(--ablation-cell "\${cells[$i]}")
 if ${args.force ? '[ "${SLURM_RESTART_COUNT:-0}" = 0 ]' : 'false'}; then args+=(--force)
