@@ -21,8 +21,10 @@ export function runConfig(config: ExperimentConfig, seed: number): ExperimentCon
   return { ...config, seed, seeds: undefined, sweep: undefined, executor: undefined };
 }
 
-function label(runDir: string): string {
-  return path.relative(process.cwd(), runDir) || runDir;
+/** The run folder relative to the working directory when it is below it, else absolute. */
+export function runLabel(runDir: string): string {
+  const relative = path.relative(process.cwd(), runDir);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : path.resolve(runDir);
 }
 
 function refuseDuplicates(runs: PlannedRun[], sources: Map<PlannedRun, string>): void {
@@ -47,7 +49,7 @@ export function planTraining(configs: ExperimentConfig[], files: string[], flagS
     for (const seed of seedsOf(config, flagSeeds)) {
       const resolved = runConfig(config, seed);
       const runDir = seedRunDir(resolved);
-      const run: PlannedRun = { label: label(runDir), config: resolved, runDir };
+      const run: PlannedRun = { label: runLabel(runDir), config: resolved, runDir };
       runs.push(run);
       sources.set(run, files[i]);
     }
@@ -63,7 +65,7 @@ export function planAblation(base: ExperimentConfig, flagSeeds?: number[]): Plan
   for (const cell of sweepCells(base)) {
     for (const seed of seedsOf(base, flagSeeds)) {
       const runDir = path.join(dir, `${cell.name}-seed${seed}`);
-      runs.push({ label: label(runDir), config: runConfig(cell.config, seed), runDir, ablationCell: cell.name });
+      runs.push({ label: runLabel(runDir), config: runConfig(cell.config, seed), runDir, ablationCell: cell.name });
     }
   }
   return runs;

@@ -10,6 +10,7 @@ import { runPaths } from '../train/run-files';
 import { lastLogLine } from './log-tail';
 import type { PlannedRun } from './planned-run';
 import { assessRun } from './run-state';
+import { runLabel } from './plan-runs';
 import { ACTIVE_SLURM_STATES, FAILED_SLURM_STATES } from './slurm-commands';
 import { slurmTasksOf, type SlurmTask } from './slurm-tasks';
 import { findSubmissions, SUBMISSIONS_FOLDER } from './submission';
@@ -114,7 +115,7 @@ export function collectStatus(root: string): StatusReport {
   const dirs = [...new Set([...planned.keys(), ...findRunFolders(root)])];
   const runs = dirs.map((dir) => {
     const plan = planned.get(dir);
-    const label = path.relative(process.cwd(), dir) || dir;
+    const label = runLabel(dir);
     const cell = plan?.cell ?? undefined;
     return statusOf(dir, label, plan ? tryLoad(plan.config) : undefined, cell, slurm.byRun.get(dir));
   });

@@ -83,8 +83,9 @@ test('ablate: finished cells are skipped on a re-run, a cell killed mid-way is r
   await exited;
   const r = gridmix(['ablate', '--config', config, '--out', out]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /grid4-p0\.8-gamma0\.15 seed 5: finished, skipped/);
-  assert.match(r.stdout, /grid2-p0\.8-gamma0\.15 seed 5: resuming/);
+  assert.match(r.stdout, /5 runs, 1 finished, 4 to do \(3 new, 1 to resume\)/);
+  assert.match(r.stdout, /grid4-p0\.8-gamma0\.15-seed5: finished \(top-1 \d+\.\d\d\), skipped/);
+  assert.match(r.stdout, /grid2-p0\.8-gamma0\.15-seed5: resuming/);
   assert.match(r.stdout, /resuming .*grid2-p0\.8-gamma0\.15-seed5 at epoch 1, image [1-9]\d* of the epoch/);
   const cells = ['grid4-p0.8-gamma0.15', 'grid2-p0.8-gamma0.15', 'grid7-p0.8-gamma0.15', 'grid4-p0.5-gamma0.15', 'baseline'];
   for (const cell of cells) {
@@ -101,7 +102,7 @@ test('ablate: finished cells are skipped on a re-run, a cell killed mid-way is r
   assert.deepEqual(filled, [true, true, true, false, false, false, true, true, false, false, true, false], row);
   const again = gridmix(['ablate', '--config', config, '--out', out]);
   assert.equal(again.code, 0);
-  assert.equal((again.stdout.match(/finished, skipped/g) ?? []).length, cells.length);
+  assert.equal((again.stdout.match(/: finished \(top-1 \d+\.\d\d\), skipped/g) ?? []).length, cells.length);
 });
 
 test('kill -9 at many moments: what is on disk always reads back whole, and --resume finishes', async () => {
