@@ -68,7 +68,7 @@ export async function ablateCommand(options: AblateOptions): Promise<void> {
   const cells = new Set(runs.map((r) => r.ablationCell)).size;
   const title = `ablation ${base.name}: ${cells} cells x ${runs.length / cells} seed(s) -> ${dir}`;
   if (!executorRequested(options) && !base.executor) {
-    for (const line of describePlan(title, runs.map(assessRun))) log(line);
+    for (const line of describePlan(title, runs.map((r) => assessRun(r)))) log(line);
     await ablateInProcess(runs, options, log);
     if (!options.dryRun) writeTable4(dir, log);
     return;

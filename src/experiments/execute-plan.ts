@@ -6,6 +6,8 @@ import * as path from 'path';
 import type { ExecutorConfig } from '../config/schema';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-file';
+import { liveLockOwner } from '../io/run-lock';
+import { runPaths } from '../train/run-files';
 import { runLocally } from './local-executor';
 import { describePlan } from './plan-report';
 import { planFolder } from './plan-runs';
@@ -50,6 +52,10 @@ function withSlurmTasks(assessed: AssessedRun[], planDir: string, log: (line: st
   if (tasks.unavailable) log(`note: could not ask Slurm about earlier submissions (${tasks.unavailable}); their runs are judged by their folders alone`);
   return assessed.map((a) => {
     const task = tasks.byRun.get(path.resolve(a.run.runDir));
+    // A lock left on another node by a Slurm task that has ended does not hold the run.
+    const owner = a.state === 'running' ? liveLockOwner(runPaths(a.run.runDir).lock) : undefined;
+    const ownerState = owner?.slurmJob ? tasks.states.get(owner.slurmJob) : undefined;
+    if (ownerState && !ACTIVE_SLURM_STATES.has(ownerState)) return assessRun(a.run, { ignoreLock: true });
     if (a.state !== 'running' && task?.state && ACTIVE_SLURM_STATES.has(task.state)) {
       return { ...a, state: 'running', detail: `Slurm task ${task.id} ${task.state}` };
     }
@@ -61,7 +67,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const { runs, executor, log } = options;
   if (executor.name === 'slurm') checkSignalTime(executor.slurm);
   const planDir = planFolder(runs);
-  const assessed = withSlurmTasks(runs.map(assessRun), planDir, log);
+  const assessed = withSlurmTasks(runs.map((r) => assessRun(r)), planDir, log);
   for (const line of describePlan(options.title, assessed)) log(line);
   const todo = assessed.filter((a) => (options.force ? a.state !== 'running' : needsTraining(a.state))).map((a) => a.run);
   const result: ExecuteResult = { planDir, assessed, failed: [] };

@@ -32,12 +32,13 @@ export function epochsDone(runDir: string): number {
   }
 }
 
-export function assessRun(run: PlannedRun): AssessedRun {
+/** `ignoreLock`: the lock's owner is known to be gone (a Slurm task that has ended, on another node). */
+export function assessRun(run: PlannedRun, options: { ignoreLock?: boolean } = {}): AssessedRun {
   const paths = runPaths(run.runDir);
   const summary = readSummary(paths.summary);
   const trained = summary !== undefined || fs.existsSync(paths.checkpoint);
   const epochs = run.config.training.epochs;
-  const owner = liveLockOwner(paths.lock);
+  const owner = options.ignoreLock ? undefined : liveLockOwner(paths.lock);
   if (owner) return { run, state: 'running', detail: `epoch ${epochsDone(run.runDir)}/${epochs}, pid ${owner.pid} on ${owner.host}` };
   if (!trained) return { run, state: 'pending' };
   // A folder with training state but no config.yaml was not written by gridmix train: not ours to resume.

@@ -14,6 +14,8 @@ export interface SlurmTask {
 export interface SlurmTasks {
   /** Absolute run folder -> the task of the latest Slurm submission that included it. */
   byRun: Map<string, SlurmTask>;
+  /** Slurm's state of every task of these submissions that squeue still knows. */
+  states: Map<string, string>;
   unavailable?: string;
 }
 
@@ -27,5 +29,5 @@ export function slurmTasksOf(submissions: Submission[]): SlurmTasks {
       byRun.set(path.resolve(task.run_dir), { id, state: view.states.get(id) });
     }
   }
-  return { byRun, unavailable: view.unavailable };
+  return { byRun, states: view.states, unavailable: view.unavailable };
 }
