@@ -17,7 +17,7 @@ import { checkSignalTime, slurmScript, slurmTimeSeconds } from '../../src/experi
 import type { TaskRecord } from '../../src/experiments/submission';
 import { etaSeconds, progressLine } from '../../src/experiments/progress-line';
 import { UserError } from '../../src/errors';
-import { tempDir, writeConfig } from '../helpers/cli';
+import { REPO, tempDir, writeConfig } from '../helpers/cli';
 
 const YAML_OF = (name: string, extra = '') => `
 name: ${name}
@@ -110,6 +110,9 @@ test('executor settings: flags over --executor FILE over the configs\' block; on
   const dir = tempDir('executor');
   const a = configIn(dir, 'a', 'executor: { name: slurm, slurm: { partition: cpu, time: "1:00:00", extra: ["--exclusive"] } }');
   const plain = configIn(dir, 'p');
+  const shipped = resolveExecutor([a.config], [a.file], { executor: path.join(REPO, 'configs', 'cluster', 'slurm-gpu.yaml') });
+  assert.deepEqual([shipped.name, shipped.slurm.partition, shipped.slurm.gpus, shipped.slurm.time], ['slurm', 'gpu', 1, '1-00:00:00'], 'configs/cluster/slurm-gpu.yaml');
+  checkSignalTime(shipped.slurm);
   const fromConfig = resolveExecutor([a.config], [a.file], {});
   assert.equal(fromConfig.name, 'slurm');
   assert.equal(fromConfig.slurm.partition, 'cpu');
@@ -195,4 +198,26 @@ test('the Slurm script: #SBATCH lines from the settings; each task runs gridmix 
   assert.match(fs.readFileSync(path.join(tasks[1].run_dir, 'train.log'), 'utf8'), /ran: gm train .* --force$/m, '--force on the first attempt only');
   spawnSync('bash', [file], { env: { ...env, SLURM_RESTART_COUNT: '1', SLURM_ARRAY_TASK_ID: '1' }, encoding: 'utf8' });
   assert.match(fs.readFileSync(path.join(tasks[1].run_dir, 'train.log'), 'utf8').trim().split('\n').at(-1)!, /ran: gm train .* --resume$/, 'a requeued attempt resumes');
+});
+
+test('a requeued Slurm task takes over the lock its earlier attempt left on another node; any other holder elsewhere is refused', () => {
+  const { acquireRunLock } = require('../../src/io/run-lock') as typeof import('../../src/io/run-lock');
+  const dir = tempDir('slurm-lock');
+  const lock = path.join(dir, '.lock');
+  const saved = { job: process.env.SLURM_ARRAY_JOB_ID, task: process.env.SLURM_ARRAY_TASK_ID };
+  process.env.SLURM_ARRAY_JOB_ID = '41';
+  process.env.SLURM_ARRAY_TASK_ID = '3';
+  try {
+    fs.writeFileSync(lock, JSON.stringify({ pid: 1, host: 'node-17', started: 'then', slurmJob: '41_3' }));
+    const release = acquireRunLock(lock, 'run');
+    assert.equal(JSON.parse(fs.readFileSync(lock, 'utf8')).slurmJob, '41_3');
+    release();
+    fs.writeFileSync(lock, JSON.stringify({ pid: 1, host: 'node-17', started: 'then', slurmJob: '41_2' }));
+    assert.throws(() => acquireRunLock(lock, 'run'), /run is locked by gridmix on host node-17/);
+  } finally {
+    if (saved.job === undefined) delete process.env.SLURM_ARRAY_JOB_ID;
+    else process.env.SLURM_ARRAY_JOB_ID = saved.job;
+    if (saved.task === undefined) delete process.env.SLURM_ARRAY_TASK_ID;
+    else process.env.SLURM_ARRAY_TASK_ID = saved.task;
+  }
 });
