@@ -1,4 +1,4 @@
-// gridmix's native CPU kernels: oneDNN (2.x API) primitives that read and write the tfjs wasm
+// gridmix's native CPU kernels: oneDNN primitives (2.x or 3.x) that read and write the tfjs wasm
 // backend's heap in place. JavaScript passes the heap's ArrayBuffer, byte offsets of each tensor in
 // it and the geometry; nothing is copied between JS and native memory. Tensors are NHWC and
 // filters [kh, kw, Cin / groups, Cout], as tfjs lays them out; oneDNN takes them through memory
@@ -8,6 +8,10 @@
 // worker thread of training.workers has its own); one grow-only scratchpad per thread serves every
 // primitive. Fresh memory costs page faults on every first touch, so
 // nothing large is allocated per call.
+//
+// One source for oneDNN 2.x (2.3 and later) and 3.x: the kernels use what both APIs share (memory
+// descriptors, execution arguments, primitives); only the creation of primitive descriptors
+// differs, and it lives in one section below ("primitive descriptors"), chosen by DNNL_VERSION_MAJOR.
 #include <node_api.h>
 
 #include <cstdint>
@@ -18,7 +22,18 @@
 #include <unordered_map>
 #include <vector>
 
+// Debian, Ubuntu, Fedora and Homebrew install the headers under oneapi/dnnl/; older layouts put
+// dnnl.hpp at the top of the include folder, and the build script then says so (rather than
+// __has_include, which could find another oneDNN's oneapi/dnnl/ on the compiler's default path).
+#ifdef GRIDMIX_DNNL_FLAT_HEADERS
+#include "dnnl.hpp"
+#else
 #include "oneapi/dnnl/dnnl.hpp"
+#endif
+
+#if DNNL_VERSION_MAJOR < 2 || (DNNL_VERSION_MAJOR == 2 && DNNL_VERSION_MINOR < 3)
+#error "gridmix's native kernels need oneDNN 2.3 or later (batch normalization with separate scale and shift)"
+#endif
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -163,15 +178,168 @@ struct PrimitivePair {
   Forward forward;
   typename Backward::primitive_desc backwardPd;
   Backward backward;
-  PrimitivePair(const typename Forward::desc &forwardDesc, const typename Backward::desc &backwardDesc)
-      : forwardPd(forwardDesc, userScratchpad(), cpuEngine()),
-        forward(forwardPd),
-        backwardPd(backwardDesc, userScratchpad(), cpuEngine(), forwardPd),
-        backward(backwardPd) {}
+  template <typename MakeBackward>
+  PrimitivePair(typename Forward::primitive_desc forwardDesc, MakeBackward makeBackward)
+      : forwardPd(std::move(forwardDesc)), forward(forwardPd), backwardPd(makeBackward(forwardPd)), backward(backwardPd) {}
 };
 
 // An NHWC activation of logical size B x C x H x W.
 memory::desc nhwc(memory::dim b, memory::dim c, memory::dim h, memory::dim w) { return memory::desc({b, c, h, w}, dt::f32, tag::nhwc); }
+
+// ---- primitive descriptors: the one place where oneDNN 2.x and 3.x differ -------------------------
+// oneDNN 3.0 removed the operation descriptors (convolution_forward::desc and friends): a primitive
+// descriptor is built straight from the engine and the operation's parameters, with the attributes
+// last, where 2.x builds an operation descriptor first and takes the attributes before the engine.
+// 3.x also gave pooling a dilation, batch normalization separate source and destination
+// descriptors, and dropped the scale of an eltwise post-op. Every primitive of the kernels below is
+// created through these functions. A null `bias` means none. Training primitives use the
+// thread's scratchpad (userScratchpad); inference batch norm and matmul keep the library's own.
+using ConvForwardPd = dnnl::convolution_forward::primitive_desc;
+using ConvDataPd = dnnl::convolution_backward_data::primitive_desc;
+using ConvWeightsPd = dnnl::convolution_backward_weights::primitive_desc;
+using NormForwardPd = dnnl::batch_normalization_forward::primitive_desc;
+using NormBackwardPd = dnnl::batch_normalization_backward::primitive_desc;
+using ReluForwardPd = dnnl::eltwise_forward::primitive_desc;
+using ReluBackwardPd = dnnl::eltwise_backward::primitive_desc;
+using PoolForwardPd = dnnl::pooling_forward::primitive_desc;
+using PoolBackwardPd = dnnl::pooling_backward::primitive_desc;
+
+// The convolutions' shared parameters.
+struct ConvWindow {
+  memory::dims strides, dilation, padBefore, padAfter;
+};
+// The poolings' shared parameters.
+struct PoolWindow {
+  memory::dims strides, kernel, padBefore, padAfter;
+};
+
+constexpr auto kTraining = dnnl::prop_kind::forward_training;
+constexpr auto kDirect = dnnl::algorithm::convolution_direct;
+constexpr auto kRelu = dnnl::algorithm::eltwise_relu;
+
+#if DNNL_VERSION_MAJOR >= 3
+
+ConvForwardPd convForwardPd(const memory::desc &src, const memory::desc &weights, const memory::desc *bias, const memory::desc &dst,
+                            const ConvWindow &c) {
+  if (bias) return {cpuEngine(), kTraining, kDirect, src, weights, *bias, dst, c.strides, c.dilation, c.padBefore, c.padAfter, userScratchpad()};
+  return {cpuEngine(), kTraining, kDirect, src, weights, dst, c.strides, c.dilation, c.padBefore, c.padAfter, userScratchpad()};
+}
+
+ConvDataPd convDataPd(const memory::desc &src, const memory::desc &weights, const memory::desc &dst, const ConvWindow &c,
+                      const ConvForwardPd &hint) {
+  return {cpuEngine(), kDirect, src, weights, dst, c.strides, c.dilation, c.padBefore, c.padAfter, hint, userScratchpad()};
+}
+
+ConvWeightsPd convWeightsPd(const memory::desc &src, const memory::desc &weights, const memory::desc *bias, const memory::desc &dst,
+                            const ConvWindow &c, const ConvForwardPd &hint) {
+  if (bias) return {cpuEngine(), kDirect, src, weights, *bias, dst, c.strides, c.dilation, c.padBefore, c.padAfter, hint, userScratchpad()};
+  return {cpuEngine(), kDirect, src, weights, dst, c.strides, c.dilation, c.padBefore, c.padAfter, hint, userScratchpad()};
+}
+
+NormForwardPd normForwardPd(dnnl::prop_kind prop, const memory::desc &data, float epsilon, dnnl::normalization_flags flags,
+                            const dnnl::primitive_attr &attr) {
+  return {cpuEngine(), prop, data, data, epsilon, flags, attr};
+}
+
+NormBackwardPd normBackwardPd(const memory::desc &data, float epsilon, dnnl::normalization_flags flags, const NormForwardPd &hint) {
+  return {cpuEngine(), dnnl::prop_kind::backward, data, data, data, epsilon, flags, hint, userScratchpad()};
+}
+
+ReluForwardPd reluForwardPd(const memory::desc &data) { return {cpuEngine(), kTraining, kRelu, data, data, 0.f, 0.f, userScratchpad()}; }
+
+ReluBackwardPd reluBackwardPd(const memory::desc &data, const ReluForwardPd &hint) {
+  return {cpuEngine(), kRelu, data, data, data, 0.f, 0.f, hint, userScratchpad()};
+}
+
+dnnl::binary::primitive_desc addPd(const memory::desc &data, const dnnl::primitive_attr &attr) {
+  return {cpuEngine(), dnnl::algorithm::binary_add, data, data, data, attr};
+}
+
+void appendRelu(dnnl::post_ops &ops) { ops.append_eltwise(kRelu, 0.f, 0.f); }
+
+// 3.x checks the number of inputs of a batch-norm backward exactly: the shift, which the gradient
+// never reads, must not be passed.
+constexpr bool kNormBackwardTakesShift = false;
+
+PoolForwardPd poolForwardPd(dnnl::algorithm algorithm, const memory::desc &src, const memory::desc &dst, const PoolWindow &p) {
+  return {cpuEngine(), kTraining, algorithm, src, dst, p.strides, p.kernel, memory::dims{0, 0}, p.padBefore, p.padAfter, userScratchpad()};
+}
+
+PoolBackwardPd poolBackwardPd(dnnl::algorithm algorithm, const memory::desc &src, const memory::desc &dst, const PoolWindow &p,
+                              const PoolForwardPd &hint) {
+  return {cpuEngine(), algorithm, src, dst, p.strides, p.kernel, memory::dims{0, 0}, p.padBefore, p.padAfter, hint, userScratchpad()};
+}
+
+dnnl::matmul::primitive_desc matmulPd(const memory::desc &a, const memory::desc &b, const memory::desc *bias, const memory::desc &y) {
+  if (bias) return {cpuEngine(), a, b, *bias, y};
+  return {cpuEngine(), a, b, y};
+}
+
+#else  // oneDNN 2.x: an operation descriptor, then the primitive descriptor
+
+ConvForwardPd convForwardPd(const memory::desc &src, const memory::desc &weights, const memory::desc *bias, const memory::desc &dst,
+                            const ConvWindow &c) {
+  auto desc = bias ? dnnl::convolution_forward::desc(kTraining, kDirect, src, weights, *bias, dst, c.strides, c.dilation, c.padBefore, c.padAfter)
+                   : dnnl::convolution_forward::desc(kTraining, kDirect, src, weights, dst, c.strides, c.dilation, c.padBefore, c.padAfter);
+  return {desc, userScratchpad(), cpuEngine()};
+}
+
+ConvDataPd convDataPd(const memory::desc &src, const memory::desc &weights, const memory::desc &dst, const ConvWindow &c,
+                      const ConvForwardPd &hint) {
+  dnnl::convolution_backward_data::desc desc(kDirect, src, weights, dst, c.strides, c.dilation, c.padBefore, c.padAfter);
+  return {desc, userScratchpad(), cpuEngine(), hint};
+}
+
+ConvWeightsPd convWeightsPd(const memory::desc &src, const memory::desc &weights, const memory::desc *bias, const memory::desc &dst,
+                            const ConvWindow &c, const ConvForwardPd &hint) {
+  auto desc = bias ? dnnl::convolution_backward_weights::desc(kDirect, src, weights, *bias, dst, c.strides, c.dilation, c.padBefore, c.padAfter)
+                   : dnnl::convolution_backward_weights::desc(kDirect, src, weights, dst, c.strides, c.dilation, c.padBefore, c.padAfter);
+  return {desc, userScratchpad(), cpuEngine(), hint};
+}
+
+NormForwardPd normForwardPd(dnnl::prop_kind prop, const memory::desc &data, float epsilon, dnnl::normalization_flags flags,
+                            const dnnl::primitive_attr &attr) {
+  return {dnnl::batch_normalization_forward::desc(prop, data, epsilon, flags), attr, cpuEngine()};
+}
+
+NormBackwardPd normBackwardPd(const memory::desc &data, float epsilon, dnnl::normalization_flags flags, const NormForwardPd &hint) {
+  return {dnnl::batch_normalization_backward::desc(dnnl::prop_kind::backward, data, data, epsilon, flags), userScratchpad(), cpuEngine(), hint};
+}
+
+ReluForwardPd reluForwardPd(const memory::desc &data) {
+  return {dnnl::eltwise_forward::desc(kTraining, kRelu, data, 0.f, 0.f), userScratchpad(), cpuEngine()};
+}
+
+ReluBackwardPd reluBackwardPd(const memory::desc &data, const ReluForwardPd &hint) {
+  return {dnnl::eltwise_backward::desc(kRelu, data, data, 0.f, 0.f), userScratchpad(), cpuEngine(), hint};
+}
+
+dnnl::binary::primitive_desc addPd(const memory::desc &data, const dnnl::primitive_attr &attr) {
+  return {dnnl::binary::desc(dnnl::algorithm::binary_add, data, data, data), attr, cpuEngine()};
+}
+
+void appendRelu(dnnl::post_ops &ops) { ops.append_eltwise(1.f, kRelu, 0.f, 0.f); }
+
+// 2.x (2.6 at least) counts the shift among a batch-norm backward's inputs though the gradient never
+// reads it.
+constexpr bool kNormBackwardTakesShift = true;
+
+PoolForwardPd poolForwardPd(dnnl::algorithm algorithm, const memory::desc &src, const memory::desc &dst, const PoolWindow &p) {
+  return {dnnl::pooling_forward::desc(kTraining, algorithm, src, dst, p.strides, p.kernel, p.padBefore, p.padAfter), userScratchpad(),
+          cpuEngine()};
+}
+
+PoolBackwardPd poolBackwardPd(dnnl::algorithm algorithm, const memory::desc &src, const memory::desc &dst, const PoolWindow &p,
+                              const PoolForwardPd &hint) {
+  return {dnnl::pooling_backward::desc(algorithm, src, dst, p.strides, p.kernel, p.padBefore, p.padAfter), userScratchpad(), cpuEngine(),
+          hint};
+}
+
+dnnl::matmul::primitive_desc matmulPd(const memory::desc &a, const memory::desc &b, const memory::desc *bias, const memory::desc &y) {
+  return {bias ? dnnl::matmul::desc(a, b, *bias, y) : dnnl::matmul::desc(a, b, y), cpuEngine()};
+}
+
+#endif
 
 // Runs `body`, turning a oneDNN or C++ exception into a JS error.
 template <typename Body>
@@ -217,10 +385,8 @@ struct ConvGeometry {
     if (groups == 1) return memory::desc({cout, cin, kh, kw}, dt::f32, tag::any);
     return memory::desc({groups, ocg, icg, kh, kw}, dt::f32, tag::any);
   }
-  memory::dims strides() const { return {sh, sw}; }
-  memory::dims dilation() const { return {dh - 1, dw - 1}; }
-  memory::dims padBefore() const { return {pt, pl}; }
-  memory::dims padAfter() const { return {pb, pr}; }
+  // oneDNN counts dilation from 0 (dense), tfjs from 1.
+  ConvWindow window() const { return {{sh, sw}, {dh - 1, dw - 1}, {pt, pl}, {pb, pr}}; }
   size_t srcBytes() const { return 4 * b * h * w * cin; }
   size_t dstBytes() const { return 4 * b * ho * wo * cout; }
   size_t weightBytes() const { return 4 * kh * kw * (cin / groups) * cout; }
@@ -244,13 +410,8 @@ ConvPrimitives &convFor(const std::vector<int32_t> &dims) {
   return cached(convCache, keyOf("conv", dims), [&] {
     ConvGeometry g(dims);
     auto prims = std::make_unique<ConvPrimitives>();
-    auto desc = g.hasBias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                                            g.src(), g.anyWeights(), g.bias(), g.dst(), g.strides(), g.dilation(),
-                                                            g.padBefore(), g.padAfter())
-                          : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                                            g.src(), g.anyWeights(), g.dst(), g.strides(), g.dilation(), g.padBefore(),
-                                                            g.padAfter());
-    prims->forwardPd = dnnl::convolution_forward::primitive_desc(desc, userScratchpad(), cpuEngine());
+    memory::desc bias = g.bias();
+    prims->forwardPd = convForwardPd(g.src(), g.anyWeights(), g.hasBias ? &bias : nullptr, g.dst(), g.window());
     prims->forward = dnnl::convolution_forward(prims->forwardPd);
     if (prims->forwardPd.weights_desc() != g.userWeights()) prims->forwardWeights = memory(prims->forwardPd.weights_desc(), cpuEngine());
     return prims;
@@ -259,22 +420,15 @@ ConvPrimitives &convFor(const std::vector<int32_t> &dims) {
 
 void ensureBackwardData(ConvPrimitives &p, const ConvGeometry &g) {
   if (p.dataPd) return;
-  dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(), g.strides(),
-                                             g.dilation(), g.padBefore(), g.padAfter());
-  p.dataPd = std::make_unique<dnnl::convolution_backward_data::primitive_desc>(desc, userScratchpad(), cpuEngine(), p.forwardPd);
+  p.dataPd = std::make_unique<ConvDataPd>(convDataPd(g.src(), g.anyWeights(), g.dst(), g.window(), p.forwardPd));
   p.backwardData = dnnl::convolution_backward_data(*p.dataPd);
   if (p.dataPd->weights_desc() != g.userWeights()) p.dataWeights = memory(p.dataPd->weights_desc(), cpuEngine());
 }
 
 void ensureBackwardWeights(ConvPrimitives &p, const ConvGeometry &g) {
   if (p.weightsPd) return;
-  auto desc = g.hasBias ? dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, g.src(), g.anyWeights(),
-                                                                   g.bias(), g.dst(), g.strides(), g.dilation(), g.padBefore(),
-                                                                   g.padAfter())
-                        : dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(),
-                                                                   g.strides(), g.dilation(), g.padBefore(), g.padAfter());
-  p.weightsPd =
-      std::make_unique<dnnl::convolution_backward_weights::primitive_desc>(desc, userScratchpad(), cpuEngine(), p.forwardPd);
+  memory::desc bias = g.bias();
+  p.weightsPd = std::make_unique<ConvWeightsPd>(convWeightsPd(g.src(), g.anyWeights(), g.hasBias ? &bias : nullptr, g.dst(), g.window(), p.forwardPd));
   p.backwardWeights = dnnl::convolution_backward_weights(*p.weightsPd);
   if (p.weightsPd->diff_weights_desc() != g.userWeights()) p.gradWeights = memory(p.weightsPd->diff_weights_desc(), cpuEngine());
 }
@@ -376,9 +530,9 @@ NormPrimitives &normFor(const std::vector<int32_t> &dims, float epsilon) {
   return cached(normCache, keyOf("bn", dims) + epsilonKey(epsilon), [&] {
     auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
     if (dims[4]) flags = flags | dnnl::normalization_flags::fuse_norm_relu;
-    return std::make_unique<NormPrimitives>(
-        dnnl::batch_normalization_forward::desc(dnnl::prop_kind::forward_training, activation(dims), epsilon, flags),
-        dnnl::batch_normalization_backward::desc(dnnl::prop_kind::backward, activation(dims), activation(dims), epsilon, flags));
+    memory::desc data = activation(dims);
+    return std::make_unique<NormPrimitives>(normForwardPd(kTraining, data, epsilon, flags, userScratchpad()),
+                                            [&](const NormForwardPd &hint) { return normBackwardPd(data, epsilon, flags, hint); });
   });
 }
 
@@ -429,14 +583,13 @@ napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
                                              {DNNL_ARG_MEAN, memory(channels(d), engine, mean)},
                                              {DNNL_ARG_VARIANCE, memory(channels(d), engine, variance)},
                                              {DNNL_ARG_SCALE, memory(channels(d), engine, gamma)},
-                                             // oneDNN 2.6 counts the shift among the backward inputs
-                                             // though the gradient never reads it: gamma stands in.
-                                             {DNNL_ARG_SHIFT, memory(channels(d), engine, gamma)},
                                              {DNNL_ARG_DIFF_SRC, memory(activation(d), engine, dx)},
                                              {DNNL_ARG_DIFF_SCALE, memory(channels(d), engine, dgamma)},
                                              {DNNL_ARG_DIFF_SHIFT, memory(channels(d), engine, dbeta)},
                                              {DNNL_ARG_SCRATCHPAD, scratchpadFor(p.backwardPd.scratchpad_desc())}};
     if (d[4]) execArgs.insert({DNNL_ARG_WORKSPACE, memory(wsDesc, engine, ws)});
+    // Where oneDNN wants the unread shift (kNormBackwardTakesShift), gamma stands in for it.
+    if (kNormBackwardTakesShift) execArgs.insert({DNNL_ARG_SHIFT, memory(channels(d), engine, gamma)});
     p.backward.execute(cpuStream(), execArgs);
     cpuStream().wait();
   });
@@ -463,9 +616,9 @@ dnnl::batch_normalization_forward &inferenceNormFor(const std::vector<int32_t> &
     auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
                  dnnl::normalization_flags::use_shift;
     if (dims[4]) flags = flags | dnnl::normalization_flags::fuse_norm_relu;
-    dnnl::batch_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, activation(dims), epsilon, flags);
     // Inference needs no scratchpad worth managing: the library's own is fine for this primitive.
-    return std::make_unique<dnnl::batch_normalization_forward>(dnnl::batch_normalization_forward::primitive_desc(desc, cpuEngine()));
+    return std::make_unique<dnnl::batch_normalization_forward>(
+        normForwardPd(dnnl::prop_kind::forward_inference, activation(dims), epsilon, flags, dnnl::primitive_attr()));
   });
 }
 
@@ -502,9 +655,7 @@ memory::desc flat(int32_t n) { return memory::desc({n}, dt::f32, tag::a); }
 
 ReluPrimitives &reluFor(int32_t n) {
   return cached(reluCache, n, [&] {
-    return std::make_unique<ReluPrimitives>(
-        dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::eltwise_relu, flat(n), 0.f, 0.f),
-        dnnl::eltwise_backward::desc(dnnl::algorithm::eltwise_relu, flat(n), flat(n), 0.f, 0.f));
+    return std::make_unique<ReluPrimitives>(reluForwardPd(flat(n)), [&](const ReluForwardPd &hint) { return reluBackwardPd(flat(n), hint); });
   });
 }
 
@@ -553,11 +704,10 @@ dnnl::binary &addFor(const std::vector<int32_t> &d) {
     dnnl::primitive_attr attr;
     if (d[1]) {
       dnnl::post_ops ops;
-      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+      appendRelu(ops);
       attr.set_post_ops(ops);
     }
-    dnnl::binary::desc desc(dnnl::algorithm::binary_add, flat(d[0]), flat(d[0]), flat(d[0]));
-    return std::make_unique<dnnl::binary>(dnnl::binary::primitive_desc(desc, attr, cpuEngine()));
+    return std::make_unique<dnnl::binary>(addPd(flat(d[0]), attr));
   });
 }
 
@@ -590,11 +740,11 @@ memory::desc poolDst(const std::vector<int32_t> &d) { return nhwc(d[0], d[3], d[
 
 PoolPrimitives &poolFor(const std::vector<int32_t> &d) {
   return cached(poolCache, keyOf("maxpool", d), [&] {
-    memory::dims strides{d[8], d[9]}, kernel{d[6], d[7]}, padL{d[10], d[11]}, padR{d[12], d[13]};
-    return std::make_unique<PoolPrimitives>(
-        dnnl::pooling_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::pooling_max, activation(d), poolDst(d), strides,
-                                    kernel, padL, padR),
-        dnnl::pooling_backward::desc(dnnl::algorithm::pooling_max, activation(d), poolDst(d), strides, kernel, padL, padR));
+    PoolWindow window{{d[8], d[9]}, {d[6], d[7]}, {d[10], d[11]}, {d[12], d[13]}};
+    auto algorithm = dnnl::algorithm::pooling_max;
+    return std::make_unique<PoolPrimitives>(poolForwardPd(algorithm, activation(d), poolDst(d), window), [&](const PoolForwardPd &hint) {
+      return poolBackwardPd(algorithm, activation(d), poolDst(d), window, hint);
+    });
   });
 }
 
@@ -660,12 +810,12 @@ thread_local std::map<std::string, std::unique_ptr<AvgPoolPrimitives>> avgPoolCa
 
 AvgPoolPrimitives &avgPoolFor(const std::vector<int32_t> &d) {
   return cached(avgPoolCache, keyOf("avgpool", d), [&] {
-    memory::dims window{d[6], d[7]}, none{0, 0};
+    PoolWindow window{{d[6], d[7]}, {d[6], d[7]}, {0, 0}, {0, 0}};
     memory::desc src = nhwc(d[0], d[3], d[1], d[2]), dst = nhwc(d[0], d[3], d[4], d[5]);
     auto algorithm = dnnl::algorithm::pooling_avg_exclude_padding;
-    return std::make_unique<AvgPoolPrimitives>(
-        dnnl::pooling_forward::desc(dnnl::prop_kind::forward_training, algorithm, src, dst, window, window, none, none),
-        dnnl::pooling_backward::desc(algorithm, src, dst, window, window, none, none));
+    return std::make_unique<AvgPoolPrimitives>(poolForwardPd(algorithm, src, dst, window), [&](const PoolForwardPd &hint) {
+      return poolBackwardPd(algorithm, src, dst, window, hint);
+    });
   });
 }
 
@@ -723,8 +873,8 @@ struct MatMulShape {
 dnnl::matmul &matmulFor(const std::vector<int32_t> &d) {
   return cached(matmulCache, keyOf("matmul", d), [&] {
     MatMulShape s(d);
-    auto desc = s.hasBias ? dnnl::matmul::desc(s.a(), s.b(), s.bias(), s.y()) : dnnl::matmul::desc(s.a(), s.b(), s.y());
-    return std::make_unique<dnnl::matmul>(dnnl::matmul::primitive_desc(desc, cpuEngine()));
+    memory::desc bias = s.bias();
+    return std::make_unique<dnnl::matmul>(matmulPd(s.a(), s.b(), s.hasBias ? &bias : nullptr, s.y()));
   });
 }
 
@@ -764,16 +914,43 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-napi_value Info(napi_env env, napi_callback_info) {
+// The oneDNN the addon was compiled against (its headers) and the one it loaded at run time (the
+// shared library, which may be a later patch release of the same major).
+std::string builtAgainstVersion() {
+  return std::to_string(DNNL_VERSION_MAJOR) + "." + std::to_string(DNNL_VERSION_MINOR) + "." + std::to_string(DNNL_VERSION_PATCH);
+}
+
+std::string loadedVersion() {
   const dnnl_version_t *v = dnnl_version();
-  int threads = 1;
-#ifdef _OPENMP
-  threads = omp_get_max_threads();
-#endif
-  std::string text = "oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch) +
-                     " (" + std::to_string(threads) + " threads)";
+  return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
+}
+
+napi_value stringValue(napi_env env, const std::string &text) {
   napi_value result;
   napi_create_string_utf8(env, text.c_str(), text.size(), &result);
+  return result;
+}
+
+// e.g. "oneDNN 3.7.2 (2 threads)", or "oneDNN 3.7.3, built against 3.7.2 (2 threads)".
+napi_value Info(napi_env env, napi_callback_info) {
+#ifdef _OPENMP
+  std::string threads = std::to_string(omp_get_max_threads()) + " threads";
+#else
+  // Built without OpenMP (macOS's clang): oneDNN picks its own thread count and setThreads cannot
+  // change it.
+  std::string threads = "oneDNN's own thread count";
+#endif
+  std::string loaded = loadedVersion(), built = builtAgainstVersion();
+  std::string text = "oneDNN " + loaded + (loaded == built ? "" : ", built against " + built) + " (" + threads + ")";
+  return stringValue(env, text);
+}
+
+// { builtAgainst: "3.7.2", loaded: "3.7.2" }
+napi_value Versions(napi_env env, napi_callback_info) {
+  napi_value result;
+  napi_create_object(env, &result);
+  napi_set_named_property(env, result, "builtAgainst", stringValue(env, builtAgainstVersion()));
+  napi_set_named_property(env, result, "loaded", stringValue(env, loadedVersion()));
   return result;
 }
 
@@ -817,6 +994,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"maxPoolWorkspaceBytes", nullptr, MaxPoolWorkspaceBytes, nullptr, nullptr, nullptr, kMethod, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, kMethod, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"versions", nullptr, Versions, nullptr, nullptr, nullptr, kMethod, nullptr},
       {"convImplementation", nullptr, ConvImplementation, nullptr, nullptr, nullptr, kMethod, nullptr},
   };
   napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);

@@ -50,7 +50,7 @@ async function timeDataParallel(workers: number, warmup: number, iterations: num
     for (let k = 0; k < warmup + iterations; k++) {
       const cpuStart = process.cpuUsage();
       const start = performance.now();
-      const shards = mixAndSplit({ method, numClasses: CLASSES, rng, dropoutRng: rng }, { x, labels }, workers);
+      const shards = await mixAndSplit({ method, numClasses: CLASSES, rng, dropoutRng: rng }, { x, labels }, workers);
       await pool.step(shards, BENCH_OPTIMIZER.lr);
       if (k < warmup) continue;
       wall.push((performance.now() - start) / 1000);
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
 
   const rig = new StepRig({ backbone: 'resnet20', inputSize: SIZE, numClasses: CLASSES });
   const { step } = rig.stepper(METHOD, BATCH);
-  const times = timeRuns(step, warmup, iterations);
+  const times = await timeRuns(step, warmup, iterations);
   const single: Throughput = { imagesPerSecond: BATCH / times.wallSeconds, imagesPerCpuSecond: BATCH / times.cpuSeconds };
   rig.dispose();
   console.log(line(`${backend.id}, 1 process (trainStep)`, single));

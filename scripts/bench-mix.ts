@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const backend = flag('backend') === 'cpu' ? 'cpu' : 'wasm';
   const info = await selectBackend(backend);
   const batches = Number(flag('batches') ?? 20);
-  const results = measureMixThroughput({ batches });
+  const results = await measureMixThroughput({ batches });
   if (process.argv.includes('--json')) {
     console.log(JSON.stringify(results, null, 2));
   } else {

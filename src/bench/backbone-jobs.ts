@@ -22,7 +22,9 @@ export type BackboneJob =
   /** Section 2: both step variants; `probeFirst` skips the backbone when a probe step says it exceeds the budget. */
   | { kind: 'steps'; backbone: string; inputSize: number; numClasses: number; probeFirst: boolean }
   /** Section 3: MixUp, CutMix and GridMix on one Table 3 backbone, at a batch of at most `maxBatch`. */
-  | { kind: 'table3'; backbone: string; maxBatch?: number };
+  | { kind: 'table3'; backbone: string; maxBatch?: number }
+  /** The engines section: one GridMix step with the local head on the backend the process selected. */
+  | { kind: 'engine'; backbone: string; inputSize: number; numClasses: number };
 
 /**
  * A wasm instance addresses at most 4 GiB; past that its allocator aborts the instance for good, or
@@ -57,37 +59,38 @@ export interface JobContext {
 }
 
 /** Builds a backbone for one job's measurements and frees its memory afterwards. */
-export function withRig<T>(args: StepRigArgs, use: (rig: StepRig) => T): T {
+export async function withRig<T>(args: StepRigArgs, use: (rig: StepRig) => Promise<T>): Promise<T> {
   const rig = new StepRig(args);
   try {
-    return use(rig);
+    return await use(rig);
   } finally {
     rig.dispose();
   }
 }
 
-export function runBackboneJob(job: BackboneJob, ctx: JobContext): void {
-  if (job.kind === 'steps') measureStepVariants(job, ctx);
-  else measureTable3Row(job.backbone, job.maxBatch, ctx);
+export async function runBackboneJob(job: BackboneJob, ctx: JobContext): Promise<void> {
+  if (job.kind === 'steps') await measureStepVariants(job, ctx);
+  else if (job.kind === 'engine') await measureEngineStep(job, ctx);
+  else await measureTable3Row(job.backbone, job.maxBatch, ctx);
 }
 
 /** Runs `measure` at `batchSize`, naming an exhausted wasm heap as such. */
-function atBatch<T>(batchSize: number, measure: () => T): T {
+async function atBatch<T>(batchSize: number, measure: () => Promise<T>): Promise<T> {
   try {
-    return measure();
+    return await measure();
   } catch (err) {
     throw isWasmHeapFailure(err) ? new WasmHeapExhausted(batchSize, err.message) : err;
   }
 }
 
-function measureStepVariants(job: Extract<BackboneJob, { kind: 'steps' }>, { settings, emit, progress }: JobContext): void {
+async function measureStepVariants(job: Extract<BackboneJob, { kind: 'steps' }>, { settings, emit, progress }: JobContext): Promise<void> {
   const { batchSize, warmup, iterations } = settings;
   const plan = { steps: warmup + iterations, budgetSeconds: settings.budgetSeconds };
   const { backbone, inputSize, numClasses } = job;
-  withRig({ backbone, inputSize, numClasses }, (rig) => {
+  await withRig({ backbone, inputSize, numClasses }, async (rig) => {
     if (job.probeFirst) {
       progress(`steps: probing ${backbone} (one step at batch ${settings.probeBatch})`);
-      const perImage = secondsPerImage(probeStepSeconds(rig, GRIDMIX_WITH_HEAD, settings.probeBatch), settings.probeBatch);
+      const perImage = secondsPerImage(await probeStepSeconds(rig, GRIDMIX_WITH_HEAD, settings.probeBatch), settings.probeBatch);
       const estimate = estimatedSeconds(perImage, batchSize, plan);
       if (estimate > settings.budgetSeconds) {
         emit({
@@ -103,26 +106,34 @@ function measureStepVariants(job: Extract<BackboneJob, { kind: 'steps' }>, { set
     }
     for (const [method, label] of [[GRIDMIX_WITH_HEAD, GRIDMIX_WITH_HEAD_LABEL], [GRIDMIX_WITHOUT_HEAD, GRIDMIX_WITHOUT_HEAD_LABEL]] as const) {
       progress(`steps: ${backbone} ${label}, batch ${batchSize}, ${warmup} warm-up + ${iterations} timed`);
-      emit(atBatch(batchSize, () => measureTrainStep(rig, { section: 'steps', label, method, batchSize, warmup, iterations })));
+      emit(await atBatch(batchSize, () => measureTrainStep(rig, { section: 'steps', label, method, batchSize, warmup, iterations })));
     }
   });
 }
 
+async function measureEngineStep(job: Extract<BackboneJob, { kind: 'engine' }>, { settings, emit, progress }: JobContext): Promise<void> {
+  const { batchSize, warmup, iterations } = settings;
+  await withRig(job, async (rig) => {
+    progress(`engines: ${job.backbone} ${GRIDMIX_WITH_HEAD_LABEL} on ${backendId()}, batch ${batchSize}, ${warmup} warm-up + ${iterations} timed`);
+    emit(await measureTrainStep(rig, { section: 'engines', label: GRIDMIX_WITH_HEAD_LABEL, method: GRIDMIX_WITH_HEAD, batchSize, warmup, iterations }));
+  });
+}
+
 /** One backbone's row of Table 3, at the largest batch whose probe-based estimate fits the budget. */
-function measureTable3Row(backbone: string, maxBatch: number | undefined, { settings, emit, progress }: JobContext): void {
+async function measureTable3Row(backbone: string, maxBatch: number | undefined, { settings, emit, progress }: JobContext): Promise<void> {
   const plan = { steps: 1 + settings.table3Iterations, budgetSeconds: settings.table3BudgetSeconds };
   const cells = table3Cells().filter((c) => c.backbone === backbone);
-  withRig({ backbone, inputSize: TABLE3_INPUT_SIZE, numClasses: TABLE3_NUM_CLASSES }, (rig) => {
+  await withRig({ backbone, inputSize: TABLE3_INPUT_SIZE, numClasses: TABLE3_NUM_CLASSES }, async (rig) => {
     progress(`table3: probing ${backbone} (one GridMix step at batch ${settings.probeBatch})`);
     const gridmixCell = cells.find((c) => c.variant === 'gridmix')!;
-    const perImage = secondsPerImage(probeStepSeconds(rig, gridmixCell.method, settings.probeBatch), settings.probeBatch);
+    const perImage = secondsPerImage(await probeStepSeconds(rig, gridmixCell.method, settings.probeBatch), settings.probeBatch);
     const fullBatch = Math.min(settings.batchSize, TABLE3_BATCH_SIZE, maxBatch ?? Infinity);
     const batch = largestBatchWithinBudget(perImage, batchCandidates(fullBatch, 2), plan) ?? 2;
     // The row is emitted whole: a retry at a smaller batch must not repeat cells measured before.
     const row: BenchRecord[] = [];
     for (const cell of cells) {
       progress(`table3: ${backbone} ${VARIANT_TITLES[cell.variant]}, batch ${batch}, 1 warm-up + ${settings.table3Iterations} timed`);
-      const step = atBatch(batch, () =>
+      const step = await atBatch(batch, () =>
         measureTrainStep(rig, { section: 'table3', method: cell.method, batchSize: batch, warmup: 1, iterations: settings.table3Iterations }));
       const itPerSecond = itPerSecondAtBatch(step.images_per_second);
       row.push({

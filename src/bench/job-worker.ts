@@ -8,7 +8,7 @@ import { toJsonLine } from './records';
 async function main(): Promise<void> {
   const { job, backend, settings } = JSON.parse(process.argv[2]) as WorkerInput;
   await selectBackendById(backend);
-  runBackboneJob(job, {
+  await runBackboneJob(job, {
     settings,
     emit: (record) => process.stdout.write(`${toJsonLine(record)}\n`),
     progress: (line) => process.stderr.write(`${line}\n`),

@@ -45,13 +45,13 @@ export function baselineAndEnd(readings: ReadonlyArray<[number, number]>, steps:
   return [median(early.length ? early : [readings[0]?.[1] ?? 0]), median(late.length ? late : [last])];
 }
 
-export function measureMemoryGrowth(rig: StepRig, method: MixMethodConfig, batchSize: number, steps: number): MemoryRecord {
+export async function measureMemoryGrowth(rig: StepRig, method: MixMethodConfig, batchSize: number, steps: number): Promise<MemoryRecord> {
   if (steps <= MEMORY_BASELINE_STEP) throw new Error(`the memory loop needs more than ${MEMORY_BASELINE_STEP} steps, got ${steps}`);
   const { method: mixMethod, step } = rig.stepper(method, batchSize);
   const readings: Array<[number, number]> = [];
   let tensorsAtBaseline = 0;
   for (let k = 1; k <= steps; k++) {
-    step();
+    await step();
     if (k === MEMORY_BASELINE_STEP) tensorsAtBaseline = tf.memory().numTensors;
     if ((k >= MEMORY_BASELINE_STEP && (k - MEMORY_BASELINE_STEP) % MEMORY_READING_INTERVAL === 0) || k === steps) {
       readings.push([k, residentAfterCollection()]);

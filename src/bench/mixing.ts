@@ -20,11 +20,11 @@ function keyOf(r: MixBenchResult): string {
   return `${r.label}|${r.height}x${r.width}x${r.channels}`;
 }
 
-export function measureMixing(args: MixingArgs): MixingRecord[] {
+export async function measureMixing(args: MixingArgs): Promise<MixingRecord[]> {
   const rounds: MixBenchResult[][] = [];
   for (let round = 0; round < args.rounds; round++) {
     rounds.push(
-      measureMixThroughput({
+      await measureMixThroughput({
         cases: DEFAULT_MIX_BENCH_CASES,
         shapes: args.shapes,
         batchSize: args.batchSize,

@@ -132,6 +132,22 @@ export interface TorchComparisonRecord extends RecordBase {
   parameters_match: boolean;
 }
 
+/** The same step on each CPU engine in one run: the measurement behind auto's CPU_ENGINE_ORDER. */
+export interface EngineComparisonRecord extends RecordBase {
+  kind: 'engine-comparison';
+  backbone: string;
+  method: string;
+  batch_size: number;
+  /** images/s per backend id, as measured. */
+  images_per_second: Record<string, number>;
+  /** The first engine's images/s over the second's, in `engines` order. */
+  ratio: number;
+  engines: [string, string];
+  /** The order auto tries them in (src/engine/backend.ts), and whether this run agrees with it. */
+  auto_order: string[];
+  order_holds: boolean;
+}
+
 export type BenchRecord =
   | EnvironmentRecord
   | MixingRecord
@@ -140,7 +156,8 @@ export type BenchRecord =
   | Table3Record
   | MemoryRecord
   | TorchReferenceRecord
-  | TorchComparisonRecord;
+  | TorchComparisonRecord
+  | EngineComparisonRecord;
 
 export type BenchRecordKind = BenchRecord['kind'];
 

@@ -10,7 +10,7 @@ import { SMALL_BACKBONES, type BenchSection, type BenchSettings } from './settin
 import { table3Cells } from './table3';
 import { compareWithTorch, runTorchReference, TORCH_THREAD_COUNTS } from './torch-reference';
 import { measureTrainStep } from './train-step';
-import { backendId } from '../engine/backend';
+import { backendId, CPU_ENGINE_ORDER } from '../engine/backend';
 import { disableNativeKernels, enableNativeKernels } from '../engine/native';
 
 export interface SectionContext {
@@ -29,10 +29,10 @@ const SMALL_INPUT_SIZE = 32;
 const SMALL_NUM_CLASSES = 10;
 
 /** Mixing throughput at 32x32x3 and 64x64x3, and each method's share of a ResNet-20 step. */
-export function runMixingSection({ settings, emit, progress }: SectionContext): void {
+export async function runMixingSection({ settings, emit, progress }: SectionContext): Promise<void> {
   const { batchSize } = settings;
   progress(`mixing: ${settings.mixRounds} rounds of ${settings.mixBatchesPerRound} batches of ${batchSize} per method and size`);
-  const records = measureMixing({
+  const records = await measureMixing({
     shapes: [[32, 32, 3], [64, 64, 3]],
     batchSize,
     numClasses: 100,
@@ -40,7 +40,7 @@ export function runMixingSection({ settings, emit, progress }: SectionContext): 
     batchesPerRound: settings.mixBatchesPerRound,
   });
   progress(`mixing: the reference step (resnet20, no mixing, no local head, batch ${batchSize})`);
-  const reference = withRig({ backbone: 'resnet20', inputSize: 32, numClasses: 100 }, (rig) =>
+  const reference = await withRig({ backbone: 'resnet20', inputSize: 32, numClasses: 100 }, (rig) =>
     measureTrainStep(rig, { section: 'mixing', method: { method: 'baseline' }, batchSize, warmup: settings.warmup, iterations: settings.iterations }),
   );
   emit(reference);
@@ -76,10 +76,10 @@ export async function runTable3Section(ctx: SectionContext): Promise<void> {
 }
 
 /** Resident memory over a loop of ResNet-20 GridMix steps. */
-export function runMemorySection({ settings, emit, progress }: SectionContext): void {
+export async function runMemorySection({ settings, emit, progress }: SectionContext): Promise<void> {
   progress(`memory: ${settings.memorySteps} resnet20 GridMix steps at batch ${settings.memoryBatchSize}`);
-  withRig({ backbone: 'resnet20', inputSize: SMALL_INPUT_SIZE, numClasses: SMALL_NUM_CLASSES }, (rig) => {
-    emit(measureMemoryGrowth(rig, GRIDMIX_WITH_HEAD, settings.memoryBatchSize, settings.memorySteps));
+  await withRig({ backbone: 'resnet20', inputSize: SMALL_INPUT_SIZE, numClasses: SMALL_NUM_CLASSES }, async (rig) => {
+    emit(await measureMemoryGrowth(rig, GRIDMIX_WITH_HEAD, settings.memoryBatchSize, settings.memorySteps));
   });
 }
 
@@ -94,18 +94,18 @@ function isComparedStep(r: BenchRecord, batchSize: number): r is TrainStepRecord
  * native kernels on, ours is measured twice, with and without them, so one run shows wasm,
  * wasm+onednn and PyTorch side by side.
  */
-export function runTorchSection({ settings, backend, emit, progress, records }: SectionContext): void {
+export async function runTorchSection({ settings, backend, emit, progress, records }: SectionContext): Promise<void> {
   const { batchSize, warmup, iterations } = settings;
-  const measure = (): TrainStepRecord => {
+  const measure = async (): Promise<TrainStepRecord> => {
     progress(`torch: ours on ${backendId()} (resnet20 ${GRIDMIX_WITH_HEAD_LABEL}, batch ${batchSize})`);
-    const record = withRig({ backbone: 'resnet20', inputSize: SMALL_INPUT_SIZE, numClasses: SMALL_NUM_CLASSES }, (rig) =>
+    const record = await withRig({ backbone: 'resnet20', inputSize: SMALL_INPUT_SIZE, numClasses: SMALL_NUM_CLASSES }, (rig) =>
       measureTrainStep(rig, { section: 'torch', label: GRIDMIX_WITH_HEAD_LABEL, method: GRIDMIX_WITH_HEAD, batchSize, warmup, iterations }),
     );
     emit(record);
     return record;
   };
-  const ours = [records.find((r): r is TrainStepRecord => isComparedStep(r, batchSize) && r.backend === backend) ?? measure()];
-  if (backend === 'wasm+onednn') ours.push(withNativeKernelsOff(measure));
+  const ours = [records.find((r): r is TrainStepRecord => isComparedStep(r, batchSize) && r.backend === backend) ?? (await measure())];
+  if (backend === 'wasm+onednn') ours.push(await withNativeKernelsOff(measure));
   for (const threads of TORCH_THREAD_COUNTS) {
     progress(`torch: the PyTorch reference (scripts/reference/resnet20_gridmix_step.py), batch ${batchSize}, ${threads} thread(s)`);
     const reference = runTorchReference({ batchSize, numClasses: SMALL_NUM_CLASSES, grid: 4, localHead: true, threads, warmup: 2, iterations: Math.max(iterations, 3) });
@@ -116,13 +116,45 @@ export function runTorchSection({ settings, backend, emit, progress, records }: 
 }
 
 /** Runs `measure` on plain wasm, then turns the native kernels back on. */
-function withNativeKernelsOff<T>(measure: () => T): T {
+async function withNativeKernelsOff<T>(measure: () => Promise<T>): Promise<T> {
   disableNativeKernels();
   try {
-    return measure();
+    return await measure();
   } finally {
     enableNativeKernels();
   }
+}
+
+/**
+ * The resnet20 GridMix step (local head, batch from --batch-size) on each CPU engine auto chooses
+ * between, one fresh process each in the same run, and their ratio: the measurement behind
+ * CPU_ENGINE_ORDER. An engine that is not installed here becomes a skipped record saying why.
+ */
+export async function runEnginesSection(ctx: SectionContext): Promise<void> {
+  const { settings, emit } = ctx;
+  const job = { kind: 'engine', backbone: 'resnet20', inputSize: SMALL_INPUT_SIZE, numClasses: SMALL_NUM_CLASSES } as const;
+  const measured: Record<string, number> = {};
+  for (const engine of CPU_ENGINE_ORDER) {
+    const collect = (r: BenchRecord) => {
+      if (r.kind === 'train-step' && r.backend === engine) measured[engine] = r.images_per_second;
+      emit(r);
+    };
+    await runJobInChild(job, engine, { ...ctx, emit: collect });
+  }
+  const [first, second] = CPU_ENGINE_ORDER;
+  if (measured[first] === undefined || measured[second] === undefined) return;
+  emit({
+    kind: 'engine-comparison',
+    backend: first,
+    backbone: 'resnet20',
+    method: GRIDMIX_WITH_HEAD_LABEL,
+    batch_size: settings.batchSize,
+    images_per_second: measured,
+    ratio: measured[first] / measured[second],
+    engines: [first, second],
+    auto_order: [...CPU_ENGINE_ORDER],
+    order_holds: measured[first] >= measured[second],
+  });
 }
 
 export const SECTION_RUNNERS: Record<BenchSection, (ctx: SectionContext) => void | Promise<void>> = {
@@ -131,4 +163,5 @@ export const SECTION_RUNNERS: Record<BenchSection, (ctx: SectionContext) => void
   table3: runTable3Section,
   memory: runMemorySection,
   torch: runTorchSection,
+  engines: runEnginesSection,
 };

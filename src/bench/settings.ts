@@ -4,9 +4,10 @@ import { BACKBONES } from '../models/registry';
 
 /**
  * In the order they run. Memory goes first: the wasm heap never shrinks, so after the big backbones
- * have grown it, a leak would fill freed heap pages without moving the resident size.
+ * have grown it, a leak would fill freed heap pages without moving the resident size. `engines`
+ * (only when asked for: --only engines) times the resnet20 GridMix step on each CPU engine.
  */
-export const BENCH_SECTIONS = ['memory', 'mixing', 'steps', 'table3', 'torch'] as const;
+export const BENCH_SECTIONS = ['memory', 'mixing', 'steps', 'table3', 'torch', 'engines'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 /** Measured at full batch in section 2: the CPU-scale backbones. */

@@ -16,16 +16,19 @@ export interface RunTimes {
   runs: number;
 }
 
-/** Runs `run` warmup times untimed, then `iterations` times, each timed alone. */
-export function timeRuns(run: () => void, warmup: number, iterations: number): RunTimes {
+/**
+ * Runs `run` warmup times untimed, then `iterations` times, each timed alone. `run` resolves once its
+ * work is done (a GPU backend queues kernels: the step's awaited read is what waits for them).
+ */
+export async function timeRuns(run: () => Promise<void>, warmup: number, iterations: number): Promise<RunTimes> {
   if (!(iterations >= 1)) throw new Error(`timeRuns needs at least one timed iteration, got ${iterations}`);
-  for (let k = 0; k < warmup; k++) run();
+  for (let k = 0; k < warmup; k++) await run();
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let k = 0; k < iterations; k++) {
     const cpuStart = process.cpuUsage();
     const start = performance.now();
-    run();
+    await run();
     wall.push((performance.now() - start) / 1000);
     const used = process.cpuUsage(cpuStart);
     cpu.push((used.user + used.system) / 1e6);

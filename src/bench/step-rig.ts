@@ -50,7 +50,7 @@ export class StepRig {
   }
 
   /** A step function for this method and batch size (the batch is drawn once and reused). */
-  stepper(methodConfig: MixMethodConfig, batchSize: number): { method: MixMethod; step: () => void } {
+  stepper(methodConfig: MixMethodConfig, batchSize: number): { method: MixMethod; step: () => Promise<void> } {
     const method = createMixMethod(methodConfig);
     const batch = this.batch(batchSize);
     const ctx = {
@@ -62,7 +62,7 @@ export class StepRig {
       rng: this.rng,
       dropoutRng: this.rng,
     };
-    return { method, step: () => void trainStep(ctx, batch, BENCH_OPTIMIZER.lr) };
+    return { method, step: async () => void (await trainStep(ctx, batch, BENCH_OPTIMIZER.lr)) };
   }
 
   private batch(batchSize: number): StepInputs {

@@ -45,6 +45,11 @@ function sectionHeading(section: BenchSection, settings: BenchSettings): string[
       return ['Resident memory over a training-step loop (rss after a full garbage collection every 10 steps: median of the first half vs the last quarter; target: growth <= 5%)'];
     case 'torch':
       return ['PyTorch reference (Debian python3-torch), same ResNet-20 + local head GridMix step, same batch'];
+    case 'engines':
+      return [
+        `CPU engines: the resnet20 GridMix step (local head) at batch ${b} on each, one process each, median of ${settings.iterations} timed steps after ${settings.warmup} warm-up`,
+        `${pad('backend', 13)} ${pad('backbone', 13)} ${pad('input', 6)} ${'classes'.padStart(7)} ${pad('method', 24)} ${pad('head', 4)} ${'batch'.padStart(5)} ${'ms/step'.padStart(9)} ${'images/s'.padStart(9)} ${'it/s'.padStart(7)} ${'params'.padStart(11)}`,
+      ];
   }
 }
 
@@ -77,6 +82,7 @@ export function formatRecord(r: BenchRecord): string[] {
         return [`reference step: resnet20, no mixing, no local head, batch ${r.batch_size}, ${r.input_size}x${r.input_size}x3: ${r.ms_per_step.toFixed(0)} ms (median of ${r.iterations}), ${r.images_per_second.toFixed(1)} images/s`];
       }
       if (r.section === 'torch') return [`ours: ${stepRow(r)}`];
+      if (r.section === 'engines') return [`${pad(r.backend, 13)} ${stepRow(r)}`];
       return [stepRow(r)];
     case 'skipped':
       return [`skipped: ${r.backbone}: ${r.reason}`];
@@ -92,6 +98,12 @@ export function formatRecord(r: BenchRecord): string[] {
       return [
         `PyTorch ${r.torch_version}, ${r.threads} thread${r.threads === 1 ? '' : 's'}: ${r.ms_per_step.toFixed(0)} ms/step (median of ${r.iterations} after ${r.warmup} warm-up), ${r.images_per_second.toFixed(1)} images/s, ${r.parameters} parameters`,
       ];
+    case 'engine-comparison': {
+      const [a, b] = r.engines;
+      return [
+        `${a} / ${b} (images/s): ${r.images_per_second[a].toFixed(1)} / ${r.images_per_second[b].toFixed(1)} = ${r.ratio.toFixed(2)}x; auto tries ${r.auto_order.join(' before ')}: ${r.order_holds ? 'this run agrees' : 'this run DISAGREES'}`,
+      ];
+    }
     case 'torch-comparison':
       return [
         `ours / PyTorch (images/s): ${r.ours_images_per_second.toFixed(1)} / ${r.torch_images_per_second.toFixed(1)} = ${r.ratio.toFixed(2)}x (${r.backend} vs PyTorch on ${r.torch_threads} thread${r.torch_threads === 1 ? '' : 's'}); per CPU-second: ${r.cpu_time_ratio.toFixed(2)}x`,

@@ -16,9 +16,9 @@ export interface StepMeasureArgs {
   iterations: number;
 }
 
-export function measureTrainStep(rig: StepRig, args: StepMeasureArgs): TrainStepRecord {
+export async function measureTrainStep(rig: StepRig, args: StepMeasureArgs): Promise<TrainStepRecord> {
   const { method, step } = rig.stepper(args.method, args.batchSize);
-  const times = timeRuns(step, args.warmup, args.iterations);
+  const times = await timeRuns(step, args.warmup, args.iterations);
   return {
     kind: 'train-step',
     backend: backendId(),
@@ -40,7 +40,7 @@ export function measureTrainStep(rig: StepRig, args: StepMeasureArgs): TrainStep
 }
 
 /** Wall seconds of one untimed-warm-up step at a small batch: the input of the budget estimate. */
-export function probeStepSeconds(rig: StepRig, method: MixMethodConfig, batchSize: number): number {
+export async function probeStepSeconds(rig: StepRig, method: MixMethodConfig, batchSize: number): Promise<number> {
   const { step } = rig.stepper(method, batchSize);
-  return timeRuns(step, 0, 1).wallSeconds;
+  return (await timeRuns(step, 0, 1)).wallSeconds;
 }

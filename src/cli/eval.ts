@@ -3,10 +3,11 @@
 import * as path from 'path';
 import { Command } from 'commander';
 import type { ExperimentConfig } from '../config/schema';
+import { datasetShape } from '../data/dataset-shapes';
 import { loadDataset } from '../data/readers/index';
 import { selectBackend, describeBackend, type BackendChoice } from '../engine/backend';
 import { evaluate } from '../eval/classification';
-import { checkCamThreshold, DEFAULT_CAM_THRESHOLD, evaluateLocalization, IOU_THRESHOLD } from '../eval/localization';
+import { checkCamThreshold, DEFAULT_CAM_THRESHOLD, evaluateLocalization, IOU_THRESHOLD, LOCALIZATION_PROTOCOL } from '../eval/localization';
 import { loadRunModel, readRunConfig, resolveRunDir } from '../eval/load-run';
 import { writeJsonAtomic } from '../io/atomic-file';
 import { readCheckpoint } from '../train/checkpoint';
@@ -58,9 +59,9 @@ export async function evalCommand(options: EvalOptions): Promise<Record<string, 
     const { normalization } = readCheckpoint<CheckpointMeta>(runPaths(runDir).checkpoint).meta;
     const dataset = await loadEvaluationData(withDataRoot(config, options.data), normalization);
     const model = loadRunModel(runDir, config, shapeOf(dataset));
-    const accuracy = evaluate(model, dataset, { batchSize });
+    const accuracy = await evaluate(model, dataset, { batchSize });
     model.dispose();
-    result = { kind, dataset: dataset.name, images: accuracy.count, top1: round2(accuracy.top1), top5: round2(accuracy.top5) };
+    result = { kind, dataset: dataset.name, image_size: dataset.height, images: accuracy.count, top1: round2(accuracy.top1), top5: round2(accuracy.top5) };
   } else if (kind === 'imagenet-a') {
     result = await evalImagenetA(runDir, config.dataset.name, options.data, batchSize);
   } else {
@@ -83,17 +84,19 @@ async function evalImagenetA(runDir: string, trainedOn: string, root: string | u
   }
   const meta = readCheckpoint<CheckpointMeta>(runPaths(runDir).checkpoint).meta;
   const config = readRunConfig(runDir);
-  const trainShape = { numClasses: meta.numClasses, height: trainedOn === 'imagenet' ? 224 : 64, width: 0, channels: 3 };
-  trainShape.width = trainShape.height;
-  const dataset = await loadDataset({ name: 'imagenet-a', root, imageSize: trainShape.height, imagenetATarget: trainedOn });
+  // The size the model was trained at (a run saved before dataset.imageSize existed: the reader's default).
+  const size = datasetShape(trainedOn, config.dataset.imageSize).height;
+  const trainShape = { numClasses: meta.numClasses, height: size, width: size, channels: 3 };
+  const dataset = await loadDataset({ name: 'imagenet-a', root, imageSize: size, imagenetATarget: trainedOn });
   // Normalise as the model was trained, not with ImageNet-A's own statistics.
   const normalised = { ...dataset, mean: meta.normalization.mean, std: meta.normalization.std };
   const model = loadRunModel(runDir, config, trainShape);
-  const accuracy = evaluate(model, normalised, { batchSize, classSubset: dataset.coveredClasses });
+  const accuracy = await evaluate(model, normalised, { batchSize, classSubset: dataset.coveredClasses });
   model.dispose();
   return {
     kind: 'imagenet-a',
     dataset: trainedOn === 'tiny-imagenet' ? 'tiny-imagenet-a' : 'imagenet-a',
+    image_size: size,
     classes: dataset.coveredClasses?.length ?? meta.numClasses,
     images: accuracy.count,
     top1: round2(accuracy.top1),
@@ -114,19 +117,18 @@ async function evalLocalization(
   const dataset = await loadEvaluationData(withDataRoot(config, root), meta.normalization);
   const model = loadRunModel(runDir, config, shapeOf(dataset));
   try {
-    const loc = evaluateLocalization(model, dataset, { batchSize, camThreshold });
+    const loc = await evaluateLocalization(model, dataset, { batchSize, camThreshold });
     return {
       kind: 'localization',
       dataset: dataset.name,
+      image_size: dataset.height,
       images: loc.count,
       threshold: loc.camThreshold,
       iou_threshold: IOU_THRESHOLD,
       top1_cls: round2(loc.top1Cls),
       gt_known_loc: round2(loc.gtKnownLoc),
       top1_loc: round2(loc.top1Loc),
-      protocol:
-        'CAM of the predicted class, bilinear to the image, min-max normalised, kept where >= threshold x max, ' +
-        'box of the largest 8-connected region; GT-Known Loc: IoU >= 0.5; Top-1 Loc: that and a correct top-1 class',
+      protocol: LOCALIZATION_PROTOCOL,
     };
   } finally {
     model.dispose();

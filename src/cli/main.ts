@@ -10,6 +10,8 @@ import { registerReportCommand } from './report';
 import { registerPreviewCommand } from './preview';
 import { registerBenchCommand } from './bench';
 import { registerStatusCommand } from './status';
+import { registerDoctorCommand } from './doctor';
+import { registerFigureCommand } from './figure';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerPreviewCommand(program);
   registerBenchCommand(program);
   registerStatusCommand(program);
+  registerDoctorCommand(program);
+  registerFigureCommand(program);
   return program;
 }
 

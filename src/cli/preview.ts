@@ -89,7 +89,7 @@ export async function previewCommand(options: PreviewOptions): Promise<PreviewMa
   }
   const backend = await selectBackend(options.backend ?? 'auto', { native: options.native !== false });
   log(describeBackend(backend));
-  const samples = drawPreviewSamples(dataset, method, { split, count: options.count, augment, seed });
+  const samples = await drawPreviewSamples(dataset, method, { split, count: options.count, augment, seed });
   const manifest = writePreview(
     options.out,
     {

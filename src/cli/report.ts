@@ -1,10 +1,13 @@
-// gridmix report [--results DIR]: Tables 1-6 as markdown and CSV in DIR/tables/.
+// gridmix report [--results DIR] [--no-html]: Tables 1-6 as markdown and CSV in DIR/tables/, and the
+// self-contained HTML report in DIR/report/index.html.
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic-file';
 import { allTables } from '../report/build-tables';
-import { collectRuns } from '../report/collect';
+import { scanRuns } from '../report/collect';
+import { listFigures } from '../report/figures/figure-files';
+import { buildHtmlReport } from '../report/html-report';
 import { toCsv, toMarkdown, type Table } from '../report/table';
 import { UserError } from '../errors';
 
@@ -12,6 +15,8 @@ export interface ReportOptions {
   results: string;
   /** Where tables go (default <results>/tables). */
   out?: string;
+  /** false with --no-html: tables only. */
+  html?: boolean;
   log?: (line: string) => void;
 }
 
@@ -30,11 +35,18 @@ export function writeTables(tables: Table[], outDir: string): string[] {
 export async function reportCommand(options: ReportOptions): Promise<Table[]> {
   const log = options.log ?? console.log;
   if (!fs.existsSync(options.results)) throw new UserError(`no results folder at ${options.results} (train something first, or pass --results DIR)`);
-  const runs = collectRuns(options.results);
+  const { runs, problems } = scanRuns(options.results);
   const tables = allTables(runs);
   const outDir = options.out ?? path.join(options.results, 'tables');
   writeTables(tables, outDir);
   log(`${runs.length} runs found under ${options.results} (${runs.filter((r) => r.summary.finished).length} finished); tables written to ${outDir}/table1..table6 (.md, .csv)`);
+  if (options.html !== false) {
+    const figures = listFigures(path.join(options.results, 'figures'));
+    const html = await buildHtmlReport({ resultsDir: options.results, tables, runs, problems, figures, generatedAt: new Date() });
+    const file = path.join(options.results, 'report', 'index.html');
+    writeFileAtomic(file, html);
+    log(`report: ${file} (${figures.length} figures${problems.length ? `; ${problems.length} run folders could not be read, listed there` : ''})`);
+  }
   return tables;
 }
 
@@ -44,7 +56,8 @@ export function registerReportCommand(program: Command): void {
     .description("write Tables 1-6: the paper's numbers beside yours")
     .option('--results <dir>', 'results folder to read', 'results')
     .option('--out <dir>', 'where the tables go (default <results>/tables)')
-    .action(async (opts: { results: string; out?: string }) => {
+    .option('--no-html', 'skip <results>/report/index.html (the tables with curves, figures and samples)')
+    .action(async (opts: { results: string; out?: string; html?: boolean }) => {
       await reportCommand(opts);
     });
 }

@@ -61,7 +61,7 @@ export async function trainCommand(options: TrainOptions): Promise<Summary[]> {
   const executor = resolveExecutor(configs, files, options);
   const title = `${files.length} config${files.length === 1 ? '' : 's'} x ${new Set(runs.map((r) => r.config.seed)).size} seed(s)`;
   const result = await executePlan({
-    title, jobName: `gridmix-${configs.length === 1 ? configs[0].name : 'train'}`, runs, executor,
+    title, verb: 'train', elsewhere: '--results', jobName: `gridmix-${configs.length === 1 ? configs[0].name : 'train'}`, runs, executor,
     force: !!options.force, dryRun: !!options.dryRun, log: options.log ?? console.log,
   });
   if (result.failed.length) {
@@ -102,7 +102,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--seed <n>', 'override seed', seedFlag)
     .option('--seeds <list>', 'run once per seed, e.g. 0,1,2', seedListFlag)
     .option('--resume', 'continue from the last checkpoint (a plan always resumes its unfinished runs)')
-    .option('--force', 'overwrite a finished or unfinished run (a plan: retrain every run not running)')
+    .option('--force', 'overwrite a finished or unfinished run (a plan: start over the runs trained with another config than planned now)')
     .option('--dry-run', 'one config: build the model, print its parameter count and layers, and exit; a plan: print it (and the Slurm script) and start nothing');
   addExecutorFlags(command).action(async (opts: TrainOptions) => {
     await trainCommand(opts);

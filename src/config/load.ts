@@ -6,7 +6,7 @@ import * as path from 'path';
 import YAML from 'yaml';
 import { UserError } from '../errors';
 import type { ExperimentConfig } from './schema';
-import { checkConfigRules } from './rules';
+import { checkConfigRules, resolveDatasetDefaults } from './rules';
 import { validateConfig } from './validate';
 
 type Raw = Record<string, unknown>;
@@ -84,7 +84,7 @@ export function applyOverrides(raw: Raw, overrides: ConfigOverrides): Raw {
 export function loadConfig(file: string, overrides: ConfigOverrides = {}): ExperimentConfig {
   const config = validateConfig(applyOverrides(readConfigTree(file), overrides), file);
   checkConfigRules(config, file);
-  return config;
+  return resolveDatasetDefaults(config);
 }
 
 /** The fully resolved config as YAML (saved beside every run). */

@@ -14,6 +14,11 @@ const gridSchema = z.union([z.number().int({ error: GRID_ERROR }).min(1, { error
   error: GRID_ERROR,
 });
 
+/** dataset.imageSize bounds: below 8 px a padded crop is mostly padding; above 1024 one image is 3 MB decoded. */
+export const MIN_IMAGE_SIZE = 8;
+export const MAX_IMAGE_SIZE = 1024;
+const IMAGE_SIZE_ERROR = `expected an image side in pixels (an integer from ${MIN_IMAGE_SIZE} to ${MAX_IMAGE_SIZE})`;
+
 export const datasetSchema = z.strictObject({
   /** Registry name: fashion-mnist, fashion-mnist-mini, cifar10, cifar100, tiny-imagenet, imagenet, cub200. */
   name: z.string().min(1),
@@ -22,6 +27,17 @@ export const datasetSchema = z.strictObject({
   /** Class-balanced, seeded subsets for quick runs. */
   trainLimit: positiveInt('a number of images').optional(),
   testLimit: positiveInt('a number of images').optional(),
+  /**
+   * Side of the square images the folder datasets (cub200, imagenet, tiny-imagenet) are decoded to;
+   * the resolved config carries the reader's default (224, 224, 64) when it is not given. The
+   * fixed-size datasets refuse it (checkConfigRules).
+   */
+  imageSize: z
+    .number({ error: IMAGE_SIZE_ERROR })
+    .int({ error: IMAGE_SIZE_ERROR })
+    .min(MIN_IMAGE_SIZE, { error: IMAGE_SIZE_ERROR })
+    .max(MAX_IMAGE_SIZE, { error: IMAGE_SIZE_ERROR })
+    .optional(),
   /** Standard augmentation (random crop with padding + horizontal flip) of training batches. */
   augment: z.boolean().default(true),
 });

@@ -22,7 +22,7 @@ export interface DatasetConfig {
   testLimit?: number;
   /** Seed of the limit subsets (default 0). */
   seed?: number;
-  /** Side of the square images the folder datasets are decoded to (imagenet, cub200, imagenet-a). */
+  /** Side of the square images the folder datasets are decoded to (cub200, imagenet, tiny-imagenet, imagenet-a; default: the reader's shape). */
   imageSize?: number;
   /** imagenet-a only: the classes of the model it is evaluated on (default 'imagenet'). */
   imagenetATarget?: ImagenetATarget;

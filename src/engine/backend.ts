@@ -50,18 +50,101 @@ function firstLine(err: unknown): string {
   return text.split('\n')[0];
 }
 
+type TensorflowPackage = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node';
+
+/** Whether a package can be found, without loading it (loading libtensorflow takes a second). */
+function installed(pkg: string): boolean {
+  try {
+    require.resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Loads a tfjs-node package; it registers the 'tensorflow' backend as a side effect. */
-function tryTensorflow(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): string | undefined {
+function tryTensorflow(pkg: TensorflowPackage): string | undefined {
+  if (!installed(pkg)) {
+    return pkg === '@tensorflow/tfjs-node' ? 'tfjs-node not installed (scripts/setup-tensorflow.sh)' : 'tfjs-node-gpu not installed';
+  }
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(pkg);
     return undefined;
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'MODULE_NOT_FOUND') return `${pkg} is not installed (optional dependency; its install needs libtensorflow)`;
-    return `${pkg} failed to load: ${firstLine(err)}`;
+    return `${pkg.slice('@tensorflow/'.length)} failed to load: ${firstLine(err)}`;
   }
 }
+
+/** tfjs-node's backend says whether TensorFlow placed its ops on a CUDA device. */
+function tensorflowOnGpu(): boolean {
+  return (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
+}
+
+/**
+ * The tensorflow backend, from tfjs-node-gpu when it is installed (a GPU build also runs on the
+ * CPU), else tfjs-node. Only one of them is loaded: both register the same kernels. `skipped` gets
+ * why not, when neither works.
+ */
+async function loadTensorflow(skipped: string[]): Promise<boolean> {
+  if (tensorflowLoaded === undefined) {
+    const gpuReason = tryTensorflow('@tensorflow/tfjs-node-gpu');
+    const cpuReason = gpuReason === undefined ? undefined : tryTensorflow('@tensorflow/tfjs-node');
+    tensorflowPackage = gpuReason === undefined ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+    if (gpuReason === undefined || cpuReason === undefined) tensorflowLoaded = '';
+    else tensorflowLoaded = installed('@tensorflow/tfjs-node-gpu') ? `${gpuReason}; ${cpuReason}` : cpuReason;
+  }
+  if (tensorflowLoaded !== '') {
+    note(skipped, `tensorflow: ${tensorflowLoaded}`);
+    return false;
+  }
+  if (!(await use('tensorflow'))) {
+    note(skipped, 'tensorflow: the backend did not initialise');
+    return false;
+  }
+  return true;
+}
+/** Adds a reason once (auto may try one backend twice: for the GPU and as a CPU engine). */
+function note(skipped: string[], reason: string): void {
+  if (!skipped.includes(reason)) skipped.push(reason);
+}
+
+/** '' once a tfjs-node package loaded, the reason when none did. */
+let tensorflowLoaded: string | undefined;
+let tensorflowPackage: TensorflowPackage | undefined;
+
+export interface TensorflowProbe {
+  /** The reason when no tfjs-node package works here. */
+  reason?: string;
+  package?: TensorflowPackage;
+  /** libtensorflow's own version (TF_Version), e.g. "2.21.0". */
+  tensorflowVersion?: string;
+  tfjsNodeVersion?: string;
+  gpu: boolean;
+}
+
+/** Loads the tensorflow backend (as selectBackend would) and says what it is; for gridmix doctor. */
+export async function probeTensorflow(): Promise<TensorflowProbe> {
+  const skipped: string[] = [];
+  if (!(await loadTensorflow(skipped))) return { reason: skipped.join('; ').replace(/^tensorflow: /, ''), gpu: false };
+  const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const version = (require(`${tensorflowPackage}/package.json`) as { version: string }).version;
+  return { package: tensorflowPackage, tensorflowVersion: binding?.TF_Version, tfjsNodeVersion: version, gpu: tensorflowOnGpu() };
+}
+
+function tensorflowInfo(requested: BackendChoice, skipped: string[]): BackendInfo {
+  const gpu = tensorflowOnGpu();
+  const label = gpu ? 'tensorflow (CUDA GPU)' : 'tensorflow (CPU)';
+  return { requested, name: 'tensorflow', id: 'tensorflow', label, nativeKernels: [], skipped };
+}
+
+/**
+ * The CPU engines in the order auto tries them, fastest first, as measured by `gridmix bench --only
+ * engines` (README, Backends): a resnet20 GridMix step at batch 128 ran ~4x faster on wasm+onednn
+ * than on tfjs-node with TensorFlow 2.21's CPU build (oneDNN inside too) on the same 2 cores.
+ */
+export const CPU_ENGINE_ORDER = ['wasm+onednn', 'tensorflow'] as const;
 
 async function use(name: string): Promise<boolean> {
   try {
@@ -88,42 +171,57 @@ function wasmInfo(requested: BackendChoice, skipped: string[], options: BackendO
       const label = `wasm+onednn (${native.label}; other ops on wasm, 1 thread)`;
       return { requested, name: 'wasm', id: 'wasm+onednn', label, nativeKernels: activeNativeKernels(), skipped };
     }
-    skipped.push(native.reason);
+    note(skipped, native.reason);
   }
   return { requested, name: 'wasm', id: 'wasm', label: 'wasm (1 thread)', nativeKernels: [], skipped };
 }
 
 export async function selectBackend(requested: BackendChoice, options: BackendOptions = {}): Promise<BackendInfo> {
   const skipped: string[] = [];
-  if (requested === 'tensorflow' || requested === 'auto') {
-    let reason = tryTensorflow('@tensorflow/tfjs-node-gpu');
-    let label = 'tensorflow (tfjs-node-gpu)';
-    if (reason) {
-      skipped.push(reason);
-      reason = tryTensorflow('@tensorflow/tfjs-node');
-      label = 'tensorflow (tfjs-node, CPU)';
-    }
-    if (!reason && (await use('tensorflow'))) {
-      current = { requested, name: 'tensorflow', id: 'tensorflow', label, nativeKernels: [], skipped };
-      return current;
-    }
-    if (reason) skipped.push(reason);
-    else skipped.push('the tensorflow backend did not initialise');
-    if (requested === 'tensorflow') {
+  if (requested === 'tensorflow') {
+    if (!(await loadTensorflow(skipped))) {
       throw new BackendUnavailableError(`backend "tensorflow" is not available here: ${skipped.join('; ')}`);
     }
+    current = tensorflowInfo(requested, skipped);
+    return current;
+  }
+  if (requested === 'auto') {
+    const picked = await selectAuto(skipped, options);
+    if (picked) return (current = picked);
   }
   if (requested === 'wasm' || requested === 'auto') {
     if (await use('wasm')) {
       current = wasmInfo(requested, skipped, options);
       return current;
     }
-    skipped.push('the wasm backend did not initialise');
+    skipped.push('wasm: did not initialise');
     if (requested === 'wasm') throw new BackendUnavailableError('backend "wasm" failed to initialise');
   }
   if (!(await use('cpu'))) throw new BackendUnavailableError('backend "cpu" failed to initialise');
   current = { requested, name: 'cpu', id: 'cpu', label: 'cpu (pure JavaScript, reference only: slow)', nativeKernels: [], skipped };
   return current;
+}
+
+/**
+ * auto's choices above plain wasm: tensorflow on a CUDA GPU, then the CPU engines in
+ * CPU_ENGINE_ORDER. Undefined when none works (each one's reason is in `skipped`).
+ */
+async function selectAuto(skipped: string[], options: BackendOptions): Promise<BackendInfo | undefined> {
+  // A GPU only through tfjs-node-gpu: tfjs-node is a CPU build, so it is not loaded for this test.
+  if (installed('@tensorflow/tfjs-node-gpu')) {
+    if ((await loadTensorflow(skipped)) && tensorflowOnGpu()) return tensorflowInfo('auto', skipped);
+    if (tensorflowLoaded === '') skipped.push('tensorflow-gpu: TensorFlow found no CUDA GPU');
+  } else {
+    skipped.push('tensorflow-gpu: tfjs-node-gpu not installed');
+  }
+  for (const engine of CPU_ENGINE_ORDER) {
+    if (engine === 'wasm+onednn' && options.native !== false && (await use('wasm'))) {
+      const info = wasmInfo('auto', skipped, options);
+      if (info.id === 'wasm+onednn') return info;
+    }
+    if (engine === 'tensorflow' && (await loadTensorflow(skipped))) return tensorflowInfo('auto', skipped);
+  }
+  return undefined;
 }
 
 /** One line for logs: "backend: wasm (1 thread) [auto: tfjs-node-gpu is not installed ...]". */

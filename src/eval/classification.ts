@@ -18,14 +18,14 @@ export interface EvaluateOptions {
   classSubset?: Int32Array;
 }
 
-export function evaluate(model: Model, dataset: Dataset, options: EvaluateOptions): Accuracy {
+export async function evaluate(model: Model, dataset: Dataset, options: EvaluateOptions): Promise<Accuracy> {
   const loader = new DataLoader(dataset, 'test', { batchSize: options.batchSize, seed: 0, shuffle: false, augment: false });
   const subset = options.classSubset;
   const k = Math.min(5, subset ? subset.length : model.numClasses);
   let top1 = 0;
   let top5 = 0;
   let count = 0;
-  for (let batch = loader.nextBatch(); batch; batch = loader.nextBatch()) {
+  for (let batch = loader.nextBatch(); batch; ) {
     const { x, labels } = batch;
     const hits = tf.tidy(() => {
       let { logits } = model.forward(x, { training: false });
@@ -35,7 +35,8 @@ export function evaluate(model: Model, dataset: Dataset, options: EvaluateOption
       const match = tf.cast(tf.equal(indices, tf.tensor2d(labels, [labels.length, 1], 'int32')), 'int32');
       return tf.stack([tf.sum(tf.slice(match, [0, 0], [-1, 1])), tf.sum(match)]);
     });
-    const [h1, h5] = hits.dataSync();
+    batch = loader.nextBatch(); // prepared while a GPU backend computes this one
+    const [h1, h5] = await hits.data();
     hits.dispose();
     x.dispose();
     top1 += h1;

@@ -1,10 +1,14 @@
-// Weakly supervised localisation with class activation maps (Table 5, CUB-200-2011): for each test
-// image, the CAM of the PREDICTED class, up-sampled to the image, min-max normalised, thresholded at
-// a fraction of its maximum (0.2 by default), and the box around its largest region (see
-// localization-box.ts for the conventions). Then, in %:
+// Weakly supervised localisation with class activation maps (Table 5, CUB-200-2011), by the protocol
+// of wsolevaluation (Choe et al. 2020) and the CAM code of the CutMix and ADL papers: for each test
+// image, a class's CAM is up-sampled to the image, min-max normalised, thresholded at a fraction of
+// its maximum (0.2 by default), and boxed around its largest region (see localization-box.ts for the
+// conventions). Then, in %:
 // - Top-1 Cls: the prediction is the label;
-// - GT-Known Loc: IoU(CAM box, ground-truth box) >= 0.5 (the class is not checked);
-// - Top-1 Loc: both.
+// - GT-Known Loc: IoU(box of the GROUND-TRUTH class's CAM, ground-truth box) >= 0.5: the class is
+//   given, so the prediction plays no part;
+// - Top-1 Loc: the PREDICTED class's box has IoU >= 0.5 and the prediction is right. A right
+//   prediction is the ground-truth class, so that box is the GT-Known box, and Top-1 Loc is
+//   "correct and GT-Known located"; one CAM per image is enough.
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
 import type { Dataset } from '../data/dataset';
@@ -28,6 +32,7 @@ export interface ImageLocalization {
   index: number;
   label: number;
   predicted: number;
+  /** The box of the ground-truth class's CAM (also the predicted class's box when the prediction is right). */
   box: Box;
   groundTruth: Box;
   iou: number;
@@ -42,6 +47,12 @@ export interface LocalizationResult {
   camThreshold: number;
   images: ImageLocalization[];
 }
+
+/** The protocol in words, for the result files. */
+export const LOCALIZATION_PROTOCOL =
+  'wsolevaluation / CutMix / ADL: a class\'s CAM, bilinear to the image, min-max normalised, kept where >= threshold x max, ' +
+  'box of the largest 8-connected region; GT-Known Loc: the ground-truth class\'s box has IoU >= 0.5; ' +
+  'Top-1 Loc: the predicted class\'s box has IoU >= 0.5 and the top-1 class is right';
 
 /** A model whose classifier is global average pooling + linear exposes its [C, K] weights. */
 interface CamModel extends Model {
@@ -87,7 +98,7 @@ function testBoxes(dataset: Dataset): Float32Array {
 }
 
 /** CAM localisation over the test split; `dataset` carries the normalisation the model was trained with. */
-export function evaluateLocalization(model: Model, dataset: Dataset, options: LocalizationOptions): LocalizationResult {
+export async function evaluateLocalization(model: Model, dataset: Dataset, options: LocalizationOptions): Promise<LocalizationResult> {
   const camThreshold = options.camThreshold ?? DEFAULT_CAM_THRESHOLD;
   checkCamThreshold(camThreshold);
   const weights = camWeightsOf(model, dataset);
@@ -95,21 +106,22 @@ export function evaluateLocalization(model: Model, dataset: Dataset, options: Lo
   const { height, width } = dataset;
   const loader = new DataLoader(dataset, 'test', { batchSize: options.batchSize, seed: 0, shuffle: false, augment: false });
   const images: ImageLocalization[] = [];
-  for (let batch = loader.nextBatch(); batch; batch = loader.nextBatch()) {
+  for (let batch = loader.nextBatch(); batch; ) {
+    const current = batch;
     const { predicted, maps } = tf.tidy(() => {
-      const { logits, features } = model.forward(batch.x, { training: false });
-      const classes = tf.argMax(logits, 1) as tf.Tensor1D;
-      return { predicted: classes, maps: classActivationMaps(features, weights, classes, height, width) };
+      const { logits, features } = model.forward(current.x, { training: false });
+      const trueClasses = tf.tensor1d(current.labels, 'int32');
+      return { predicted: tf.argMax(logits, 1) as tf.Tensor1D, maps: classActivationMaps(features, weights, trueClasses, height, width) };
     });
-    const predictedIds = predicted.dataSync();
-    const mapValues = maps.dataSync();
-    tf.dispose([predicted, maps, batch.x]);
+    batch = loader.nextBatch(); // prepared while a GPU backend computes this one
+    const [predictedIds, mapValues] = await Promise.all([predicted.data(), maps.data()]);
+    tf.dispose([predicted, maps, current.x]);
     const pixels = height * width;
-    batch.indices.forEach((index, k) => {
+    current.indices.forEach((index, k) => {
       const box = camBox({ values: mapValues.subarray(k * pixels, (k + 1) * pixels), height, width }, camThreshold);
       const [x0, y0, x1, y1] = boxes.subarray(index * 4, index * 4 + 4);
       const groundTruth = { x0, y0, x1, y1 };
-      images.push({ index, label: batch.labels[k], predicted: predictedIds[k], box, groundTruth, iou: boxIoU(box, groundTruth) });
+      images.push({ index, label: current.labels[k], predicted: predictedIds[k], box, groundTruth, iou: boxIoU(box, groundTruth) });
     });
   }
   const percent = (hits: number) => (100 * hits) / images.length;

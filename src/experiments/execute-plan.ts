@@ -1,6 +1,8 @@
 // A plan from its runs to its executor: assess every run's folder, print the plan, then train
 // what is not finished, as local child processes or as one Slurm job array. Runs another process
-// or a queued Slurm task holds are left alone; changed runs are reported and left alone too.
+// or a queued Slurm task holds are left alone. Runs trained with another config than planned now
+// stop the plan before anything starts (as `train --resume` and `ablate` do); --force starts
+// those over.
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ExecutorConfig } from '../config/schema';
@@ -26,11 +28,15 @@ export interface ExecuteOptions {
   jobName: string;
   runs: PlannedRun[];
   executor: ExecutorConfig;
-  /** Retrain finished, unfinished and changed runs from scratch. */
+  /** Start over the runs trained with another config than planned now. */
   force: boolean;
   /** Print the plan (and the Slurm script) and start nothing. */
   dryRun: boolean;
   log: (line: string) => void;
+  /** Names the command in messages ("ablate", "train"). */
+  verb: string;
+  /** How to put the runs elsewhere ("--out", "--results"). */
+  elsewhere: string;
   /** A gridmix command (arguments) to run once every task has ended: Slurm runs it as a dependent job. */
   afterwards?: { args: string[]; what: string };
 }
@@ -69,22 +75,31 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const planDir = planFolder(runs);
   const assessed = withSlurmTasks(runs.map((r) => assessRun(r)), planDir, log);
   for (const line of describePlan(options.title, assessed)) log(line);
-  const todo = assessed.filter((a) => (options.force ? a.state !== 'running' : needsTraining(a.state))).map((a) => a.run);
+  const changed = assessed.filter((a) => a.state === 'changed');
+  if (changed.length > 0 && !options.force) {
+    const also = changed.length > 1 ? `; also ${changed.slice(1).map((a) => a.run.label).join(', ')}` : '';
+    throw new UserError(
+      `${options.verb}: ${changed.length} of ${assessed.length} runs were trained with another config than planned now ` +
+        `(${changed[0].run.label}: ${changed[0].detail}${also}); --force starts those over, ${options.elsewhere} puts them elsewhere`,
+    );
+  }
+  const todo = assessed.filter((a) => needsTraining(a.state) || a.state === 'changed').map((a) => a.run);
   const result: ExecuteResult = { planDir, assessed, failed: [] };
   if (todo.length === 0) {
     log('nothing to train');
     return result;
   }
-  const submission = createSubmission(planDir, executor.name, todo, !options.dryRun);
+  const startOver = new Set(changed.map((a) => a.run));
+  const submission = createSubmission(planDir, executor.name, todo, startOver, !options.dryRun);
   if (executor.name === 'slurm') {
     submitToSlurm(submission, options);
   } else if (options.dryRun) {
-    for (const task of submission.record.tasks) log(`would run: gridmix ${taskArgs(task, { resume: fs.existsSync(path.join(task.run_dir, 'checkpoint', 'last.ckpt')), force: options.force }).join(' ')}`);
+    for (const task of submission.record.tasks) log(`would run: gridmix ${taskArgs(task, fs.existsSync(runPaths(task.run_dir).checkpoint)).join(' ')}`);
     log(`(--dry-run: nothing started; the task configs would go to ${submission.dir})`);
   } else {
     const jobs = executor.jobs ?? executor.gpus?.length ?? 1;
     log(`local: ${todo.length} run(s), ${Math.min(jobs, todo.length)} at a time${executor.gpus ? ` on GPUs ${executor.gpus.join(',')}` : ''}; each run's output in its folder's train.log`);
-    const local = await runLocally(submission.record.tasks, { jobs, gpus: executor.gpus, force: options.force, log, tickSeconds: 60 });
+    const local = await runLocally(submission.record.tasks, { jobs, gpus: executor.gpus, log, tickSeconds: 60 });
     result.failed = local.failed.map((f) => ({ label: f.task.label, line: f.line }));
   }
   if (!options.dryRun) result.submission = submission;
@@ -103,7 +118,6 @@ function submitToSlurm(submission: Submission, options: ExecuteOptions): void {
     cwd: process.cwd(),
     node: process.execPath,
     gridmixBin: GRIDMIX_BIN,
-    force: options.force,
   });
   const scriptFile = path.join(submission.dir, 'job.sbatch');
   if (options.dryRun) {

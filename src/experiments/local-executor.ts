@@ -18,7 +18,6 @@ export interface LocalOptions {
   jobs: number;
   /** Device ids; job slot i trains on gpus[i % gpus.length]. */
   gpus?: number[];
-  force: boolean;
   log: (line: string) => void;
   /** Seconds between progress lines while nothing starts or ends (0: only on events). */
   tickSeconds?: number;
@@ -71,7 +70,7 @@ export async function runLocally(tasks: TaskRecord[], options: LocalOptions): Pr
       fs.mkdirSync(task.run_dir, { recursive: true });
       const gpu = options.gpus ? options.gpus[slot % options.gpus.length] : undefined;
       const resume = fs.existsSync(runPaths(task.run_dir).checkpoint);
-      const args = taskArgs(task, { resume, force: options.force });
+      const args = taskArgs(task, resume);
       const logFile = taskLogFile(task.run_dir);
       const fd = fs.openSync(logFile, 'a');
       fs.writeSync(fd, `== ${new Date().toISOString()} local job on ${os.hostname()}${gpu === undefined ? '' : `, GPU ${gpu}`}: gridmix ${args.join(' ')}\n`);
@@ -83,7 +82,7 @@ export async function runLocally(tasks: TaskRecord[], options: LocalOptions): Pr
       fs.closeSync(fd); // the child holds its own copy
       running.set(task, { child, started: Date.now() });
       tally.running = running.size;
-      options.log(`${progressLine(tally)} started ${task.label}${resume && !options.force ? ' (resuming)' : ''}${gpu === undefined ? '' : ` on GPU ${gpu}`}`);
+      options.log(`${progressLine(tally)} started ${task.label}${task.start_over ? ' (starting over)' : resume ? ' (resuming)' : ''}${gpu === undefined ? '' : ` on GPU ${gpu}`}`);
       child.on('exit', (code, signal) => {
         const seconds = (Date.now() - running.get(task)!.started) / 1000;
         running.delete(task);

@@ -15,14 +15,12 @@ export function describePlan(title: string, assessed: AssessedRun[]): string[] {
   const todo = assessed.filter((a) => needsTraining(a.state)).length;
   const parts = [`${c.finished} finished`, `${todo} to do (${c.pending} new, ${c.unfinished} to resume)`];
   if (c.running) parts.push(`${c.running} running elsewhere`);
-  if (c.changed) parts.push(`${c.changed} changed`);
+  if (c.changed) parts.push(`${c.changed} trained with another config`);
   const lines = [`${title}: ${assessed.length} run${assessed.length === 1 ? '' : 's'}, ${parts.join(', ')}`];
   for (const a of assessed) {
     if (a.state === 'finished') lines.push(`  ${a.run.label}: finished (${a.detail}), skipped`);
     if (a.state === 'running') lines.push(`  ${a.run.label}: running (${a.detail}), left alone`);
-    if (a.state === 'changed') {
-      lines.push(`  ${a.run.label}: changed since it trained (${a.detail}); neither skipped nor resumed: train it elsewhere (--out / --results), or retrain the whole plan with --force`);
-    }
+    if (a.state === 'changed') lines.push(`  ${a.run.label}: trained with another config than planned now (${a.detail})`);
   }
   return lines;
 }

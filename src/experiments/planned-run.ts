@@ -13,9 +13,10 @@ export interface PlannedRun {
 }
 
 /**
- * finished: summary.json says so. unfinished: trained part-way (a checkpoint), resumable.
- * changed: trained (part-way or whole) with a config other than the planned one: neither skipped
- * nor resumed. running: another process holds the run folder now. pending: nothing trained yet.
+ * finished: summary.json says so, under the planned config. unfinished: trained part-way (or
+ * finished with fewer epochs than planned now), resumable. changed: trained with another config
+ * than the planned one (other than more epochs): neither skipped nor resumed; --force starts it
+ * over. running: another process, or a queued Slurm task, holds it. pending: nothing trained yet.
  */
 export type RunState = 'finished' | 'unfinished' | 'changed' | 'running' | 'pending';
 

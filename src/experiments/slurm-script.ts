@@ -19,8 +19,6 @@ export interface SlurmScriptArgs {
   cwd: string;
   node: string;
   gridmixBin: string;
-  /** --force on the first attempt of every task (a requeued attempt resumes). */
-  force: boolean;
 }
 
 /** Seconds of a Slurm --time value (minutes, MM:SS, HH:MM:SS, D-HH[:MM[:SS]]); undefined for no limit. */
@@ -90,6 +88,7 @@ set -u
 ${bashArray('configs', tasks.map((t) => t.config))}
 ${bashArray('runs', tasks.map((t) => t.run_dir))}
 ${bashArray('cells', tasks.map((t) => t.ablation_cell ?? ''))}
+${bashArray('fresh', tasks.map((t) => (t.start_over ? '1' : '0')))}
 i=\${SLURM_ARRAY_TASK_ID:?not a Slurm array task}
 run=\${runs[$i]}
 job=\${SLURM_ARRAY_JOB_ID}_\${SLURM_ARRAY_TASK_ID}
@@ -98,7 +97,8 @@ exec >>${taskLogFile('$run').replace('$run', '"$run"')} 2>&1
 ${args.settings.setup.join('\n')}
 args=(train --config "\${configs[$i]}" --run-dir "$run")
 [ -n "\${cells[$i]}" ] && args+=(--ablation-cell "\${cells[$i]}")
-if ${args.force ? '[ "${SLURM_RESTART_COUNT:-0}" = 0 ]' : 'false'}; then args+=(--force)
+# A run planned to start over does so on the first attempt only: a requeued attempt resumes.
+if [ "\${fresh[$i]}" = 1 ] && [ "\${SLURM_RESTART_COUNT:-0}" = 0 ]; then args+=(--force)
 elif [ -e "$run/checkpoint/last.ckpt" ]; then args+=(--resume); fi
 echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) Slurm task $job on $(hostname) (attempt $((\${SLURM_RESTART_COUNT:-0} + 1))): gridmix \${args[*]}"
 record_exit() {

@@ -17,6 +17,8 @@ export interface TaskRecord {
   run_dir: string;
   config: string;
   ablation_cell: string | null;
+  /** Train from scratch (--force on a changed run): on the task's first attempt only. */
+  start_over: boolean;
 }
 
 export interface SubmissionRecord {
@@ -43,10 +45,11 @@ function stamp(date: Date): string {
 }
 
 /**
- * The submission of `runs`: its folder, and each task's resolved config in it. `write: false`
+ * The submission of `runs` (those in `startOver` train from scratch): its folder, and each task's
+ * resolved config in it. `write: false`
  * (--dry-run) names the files without writing anything.
  */
-export function createSubmission(planDir: string, executor: ExecutorConfig['name'], runs: PlannedRun[], write = true): Submission {
+export function createSubmission(planDir: string, executor: ExecutorConfig['name'], runs: PlannedRun[], startOver: Set<PlannedRun>, write = true): Submission {
   const now = new Date();
   const base = path.join(planDir, SUBMISSIONS_FOLDER, `${stamp(now)}-${executor}`);
   let dir = base;
@@ -55,7 +58,7 @@ export function createSubmission(planDir: string, executor: ExecutorConfig['name
   const tasks = runs.map((run, index): TaskRecord => {
     const config = path.join(dir, `run-${index}.yaml`);
     if (write) writeFileAtomic(config, configToYaml(run.config));
-    return { index, label: run.label, run_dir: path.resolve(run.runDir), config, ablation_cell: run.ablationCell ?? null };
+    return { index, label: run.label, run_dir: path.resolve(run.runDir), config, ablation_cell: run.ablationCell ?? null, start_over: startOver.has(run) };
   });
   const record: SubmissionRecord = { executor, created: now.toISOString(), cwd: process.cwd(), job_id: null, script: null, tasks };
   const submission = { dir, record };

@@ -7,12 +7,12 @@ import type { TaskRecord } from './submission';
 /** The gridmix launcher of this installation (a task runs the same gridmix that planned it). */
 export const GRIDMIX_BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'gridmix');
 
-/** Arguments after `node bin/gridmix`; `resume` is decided when the task starts. */
-export function taskArgs(task: TaskRecord, options: { resume: boolean; force: boolean }): string[] {
+/** Arguments after `node bin/gridmix`; `resume` (a checkpoint is there) is decided when the task starts. */
+export function taskArgs(task: TaskRecord, resume: boolean): string[] {
   const args = ['train', '--config', task.config, '--run-dir', task.run_dir];
   if (task.ablation_cell) args.push('--ablation-cell', task.ablation_cell);
-  if (options.force) args.push('--force');
-  else if (options.resume) args.push('--resume');
+  if (task.start_over) args.push('--force');
+  else if (resume) args.push('--resume');
   return args;
 }
 

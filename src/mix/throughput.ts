@@ -43,10 +43,11 @@ export interface MixBenchResult {
 
 /**
  * Times MixMethod.mix on one random batch per shape. Only mix() is timed, including the soft and
- * patch label tensors; the eager backends (wasm, cpu, tensorflow) finish each op before returning,
- * so no read-back is needed to wait for the work.
+ * patch label tensors. The eager backends (wasm, cpu, tensorflow) finish each op before returning; a
+ * GPU backend (webgpu) queues them, so each timed loop ends by awaiting one element of the last batch's
+ * mixed images (the queue runs in order: that read waits for all of the loop's work).
  */
-export function measureMixThroughput(options: MixBenchOptions = {}): MixBenchResult[] {
+export async function measureMixThroughput(options: MixBenchOptions = {}): Promise<MixBenchResult[]> {
   const cases = options.cases ?? DEFAULT_MIX_BENCH_CASES;
   const shapes = options.shapes ?? [[32, 32, 3], [64, 64, 3]];
   const batchSize = options.batchSize ?? 128;
@@ -63,13 +64,20 @@ export function measureMixThroughput(options: MixBenchOptions = {}): MixBenchRes
     const x = tf.tensor4d(pixels, [batchSize, height, width, channels]);
     for (const { label, config } of cases) {
       const method = createMixMethod(config);
-      const mixOnce = () => {
-        const mixed = method.mix(x, labels, numClasses, rng);
-        tf.dispose([mixed.x, mixed.yGlobal, ...(mixed.yPatch ? [mixed.yPatch] : [])]);
+      const mixBatches = async (count: number) => {
+        for (let k = 0; k < count; k++) {
+          const mixed = method.mix(x, labels, numClasses, rng);
+          if (k === count - 1) {
+            const corner = tf.slice(mixed.x, [0, 0, 0, 0], [1, 1, 1, 1]);
+            await corner.data();
+            corner.dispose();
+          }
+          tf.dispose([mixed.x, mixed.yGlobal, ...(mixed.yPatch ? [mixed.yPatch] : [])]);
+        }
       };
-      for (let k = 0; k < warmupBatches; k++) mixOnce();
+      await mixBatches(warmupBatches);
       const start = process.hrtime.bigint();
-      for (let k = 0; k < batches; k++) mixOnce();
+      await mixBatches(batches);
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       results.push({
         label,

@@ -18,16 +18,45 @@ export interface RunRecord {
   evals: Record<string, Record<string, unknown>>;
 }
 
+/** A run folder the report cannot use, and why (the HTML report lists these instead of dropping them). */
+export interface RunProblem {
+  dir: string;
+  reason: string;
+}
+
+export interface RunScan {
+  runs: RunRecord[];
+  problems: RunProblem[];
+}
+
 function readJson(file: string): unknown {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch {
-    return undefined; // unreadable files are ignored, like runs that never started
+    return undefined; // unreadable eval files are ignored; unreadable summaries become problems
   }
 }
 
+/** The summary, or why it cannot be used. */
+function readSummary(file: string): Summary | string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    return `summary.json cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return `summary.json is not valid JSON (${(err as Error).message})`;
+  }
+  if (!value || typeof value !== 'object' || !('method' in value)) return 'summary.json has no "method": not a gridmix summary';
+  return value as Summary;
+}
+
 interface RunConfigFields {
-  dataset?: { trainLimit?: number };
+  dataset?: { trainLimit?: number; imageSize?: number };
   training?: { epochs?: number; batchSize?: number; optimizer?: { lr?: number }; schedule?: { type?: string } };
 }
 
@@ -41,13 +70,24 @@ function readRunConfig(dir: string): RunConfigFields {
 
 function recipeOf(config: RunConfigFields): string {
   const t = config.training ?? {};
-  const data = config.dataset?.trainLimit ? `${config.dataset.trainLimit} train images` : 'full train set';
+  const limit = config.dataset?.trainLimit ? `${config.dataset.trainLimit} train images` : 'full train set';
+  // Runs of a folder dataset at another size are another recipe (cells pool only like with like).
+  const data = config.dataset?.imageSize ? `${limit} at ${config.dataset.imageSize} px` : limit;
   return `${t.epochs ?? '?'} epochs · ${data} · batch ${t.batchSize ?? '?'} · lr ${t.optimizer?.lr ?? '?'} ${t.schedule?.type ?? ''}`.trim();
 }
 
 /** Finds run folders (those with a summary.json) up to three levels below `root`. */
 export function collectRuns(root: string, depth = 3): RunRecord[] {
+  return scanRuns(root, depth).runs;
+}
+
+/**
+ * The readable runs, and the folders that look like runs but cannot be read: a summary.json that is
+ * damaged, or a config.yaml with no summary.json (a run that never finished its first epoch).
+ */
+export function scanRuns(root: string, depth = 3): RunScan {
   const records: RunRecord[] = [];
+  const problems: RunProblem[] = [];
   const visit = (dir: string, level: number) => {
     let entries: fs.Dirent[];
     try {
@@ -56,8 +96,9 @@ export function collectRuns(root: string, depth = 3): RunRecord[] {
       return;
     }
     if (entries.some((e) => e.isFile() && e.name === 'summary.json')) {
-      const summary = readJson(path.join(dir, 'summary.json')) as Summary | undefined;
-      if (summary && typeof summary === 'object' && 'method' in summary) {
+      const summary = readSummary(path.join(dir, 'summary.json'));
+      if (typeof summary === 'string') problems.push({ dir, reason: summary });
+      else {
         const evals: RunRecord['evals'] = {};
         for (const e of entries) {
           const match = /^eval-(.+)\.json$/.exec(e.name);
@@ -69,9 +110,13 @@ export function collectRuns(root: string, depth = 3): RunRecord[] {
       }
       return;
     }
+    if (entries.some((e) => e.isFile() && e.name === 'config.yaml')) {
+      problems.push({ dir, reason: 'no summary.json: the run has not finished its first epoch (or its files were removed)' });
+      return;
+    }
     if (level >= depth) return;
     for (const e of entries) if (e.isDirectory() && e.name !== 'tables' && e.name !== 'checkpoint') visit(path.join(dir, e.name), level + 1);
   };
   visit(root, 0);
-  return records.sort((a, b) => a.dir.localeCompare(b.dir));
+  return { runs: records.sort((a, b) => a.dir.localeCompare(b.dir)), problems: problems.sort((a, b) => a.dir.localeCompare(b.dir)) };
 }

@@ -65,7 +65,7 @@ function mixSeed(seed: number): number {
 }
 
 /** `count` mixed samples of `split`, batch after batch (epochs restart when the split runs out). */
-export function drawPreviewSamples(dataset: Dataset, method: MixMethod, options: PreviewSampleOptions): PreviewSample[] {
+export async function drawPreviewSamples(dataset: Dataset, method: MixMethod, options: PreviewSampleOptions): Promise<PreviewSample[]> {
   const onZeroOneScale: Dataset = { ...dataset, mean: dataset.mean.map(() => 0), std: dataset.std.map(() => 1) };
   const loader = new DataLoader(onZeroOneScale, options.split, {
     batchSize: Math.min(PREVIEW_BATCH_SIZE, options.count),
@@ -80,7 +80,7 @@ export function drawPreviewSamples(dataset: Dataset, method: MixMethod, options:
     const batch = loader.nextBatch();
     if (!batch) continue; // the epoch ended; the next call starts a new one
     const mixed = method.mix(batch.x, batch.labels, dataset.classes.length, mixRng);
-    const values = mixed.x.dataSync();
+    const values = await mixed.x.data();
     const records = describeMixedSamples(mixed, batch.labels);
     tf.dispose([batch.x, mixed.x, mixed.yGlobal, ...(mixed.yPatch ? [mixed.yPatch] : [])]);
     for (let i = 0; i < records.length && samples.length < options.count; i++) {

@@ -22,7 +22,7 @@ function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function textImage(text: string, width: number, height: number, fontSize: number): Buffer {
+export function textImage(text: string, width: number, height: number, fontSize: number): Buffer {
   const svg =
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
     `<rect width="100%" height="100%" fill="white"/>` +

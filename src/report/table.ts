@@ -36,7 +36,7 @@ export function stats(values: readonly number[]): Stats | null {
   return { mean, std: Math.sqrt(variance), n: values.length };
 }
 
-function formatCell(cell: Cell): string {
+export function formatCell(cell: Cell): string {
   const unit = cell.unit ?? '';
   const paper = cell.paper === null ? '—' : `${cell.paper.toFixed(2)}${unit}`;
   const s = stats(cell.ours);

@@ -20,12 +20,14 @@ export interface CheckpointFile<Meta> {
   tensors: Map<string, { shape: number[]; values: Float32Array }>;
 }
 
-export function saveCheckpoint<Meta>(file: string, meta: Meta, variables: readonly NamedVariable[]): void {
+/** Reads every variable (awaited: no backend blocks the thread), then writes the file atomically. */
+export async function saveCheckpoint<Meta>(file: string, meta: Meta, variables: readonly NamedVariable[]): Promise<void> {
   const entries: TensorEntry[] = [];
   const chunks: Uint8Array[] = [];
   let offset = 0;
-  for (const { name, variable } of variables) {
-    const values = variable.dataSync() as Float32Array;
+  const read = await Promise.all(variables.map(({ variable }) => variable.data() as Promise<Float32Array>));
+  for (const [k, { name, variable }] of variables.entries()) {
+    const values = read[k];
     entries.push({ name, shape: variable.shape, offset });
     chunks.push(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
     offset += values.length;

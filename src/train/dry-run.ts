@@ -5,7 +5,7 @@ import { datasetShape } from '../data/dataset-shapes';
 import { describeModel, formatModelSummary } from '../models/summary';
 
 export async function printDryRun(config: ExperimentConfig, log: (line: string) => void = console.log): Promise<void> {
-  const shape = datasetShape(config.dataset.name);
+  const shape = datasetShape(config.dataset.name, config.dataset.imageSize);
   const localHead = config.method.name === 'gridmix' && config.method.gamma > 0;
   const grid = localHead && typeof config.method.grid === 'number' ? config.method.grid : undefined;
   const summary = describeModel(

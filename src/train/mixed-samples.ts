@@ -32,19 +32,20 @@ export async function saveMixedSamples(file: string, config: ExperimentConfig, d
   const loader = new DataLoader(dataset, 'train', { batchSize: Math.min(SAMPLE_COUNT, dataset.train.count), seed: config.seed + 7919 });
   const batch = loader.nextBatch();
   if (!batch) return;
-  const { pixels, lambda, labels, partnerLabels } = tf.tidy(() => {
+  const { image, lambda, labels, partnerLabels } = tf.tidy(() => {
     const mixed = method.mix(batch.x, batch.labels, dataset.classes.length, new Rng(config.seed + 104729));
     const mean = tf.tensor1d(dataset.mean);
     const std = tf.tensor1d(dataset.std);
     const image = tf.clipByValue(tf.round(tf.mul(tf.add(tf.mul(mixed.x, std), mean), 255)), 0, 255);
     return {
-      pixels: tf.cast(image, 'int32').dataSync(),
+      image: tf.cast(image, 'int32'),
       lambda: mixed.lambda,
       labels: batch.labels,
       partnerLabels: Int32Array.from(mixed.partner, (j) => batch.labels[j]),
     };
   });
-  batch.x.dispose();
+  const pixels = (await image.data()) as Int32Array;
+  tf.dispose([image, batch.x]);
   const size = dataset.height * dataset.width * dataset.channels;
   const names = dataset.classes;
   await writeSampleGrid(file, {

@@ -1,5 +1,6 @@
 // The files of one run (the results layout is a contract: tools outside gridmix read it).
 //   <run>/config.yaml  metrics.csv  summary.json  checkpoint/last.ckpt  samples.png
+import * as fs from 'fs';
 import * as path from 'path';
 import { createObjectCsvStringifier } from 'csv-writer';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-file';
@@ -20,6 +21,8 @@ export interface Summary {
   /** The sweep cell when the run is part of `gridmix ablate` (Table 4 reads these, the other tables skip them). */
   ablation_cell: string | null;
   dataset: string;
+  /** The side of the (square) images the model was trained on: dataset.imageSize for the folder datasets. */
+  image_size: number;
   backbone: string;
   method: string;
   grid: number | 'random' | null;
@@ -31,6 +34,10 @@ export interface Summary {
   backend: string;
   /** The ops that ran on the native oneDNN kernels ([] when none), so a record says what computed it. */
   native_kernels: string[];
+  /** Host, CPUs and memory of the machine that trained it (absent in runs made before it was recorded). */
+  machine?: string;
+  /** The oneDNN the native kernels were built against and ran on (null when they were off). */
+  onednn?: { built_against: string; loaded: string } | null;
   top1: number | null;
   top5: number | null;
   best_top1: number | null;
@@ -87,4 +94,13 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** summary.json, or undefined where there is none or it does not read back as JSON (the checkpoint can rebuild it). */
+export function readSummary(runDir: string): Summary | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(runPaths(runDir).summary, 'utf8')) as Summary;
+  } catch {
+    return undefined;
+  }
 }

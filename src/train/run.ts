@@ -9,6 +9,7 @@ import type { Dataset } from '../data/dataset';
 import { DataLoader, type LoaderState } from '../data/loader';
 import { describeBackend, selectBackend } from '../engine/backend';
 import { Rng, type RngState } from '../engine/rng';
+import { nativeKernelsVersion } from '../engine/native';
 import { ensureDir, writeFileAtomic } from '../io/atomic-file';
 import { acquireRunLock } from '../io/run-lock';
 import { createMixMethod } from '../mix/registry';
@@ -18,16 +19,19 @@ import { evaluate } from '../eval/classification';
 import { gitCommit } from './git-commit';
 import { Sgd } from './optimizer';
 import { createProgress, type Progress } from './progress';
-import { median, runPaths, writeMetrics, writeSummary, type MetricsRow, type Summary } from './run-files';
+import { median, readSummary, runPaths, writeMetrics, writeSummary, type MetricsRow, type Summary } from './run-files';
+import { inspectRun, isComplete } from './run-state';
+import { formatConfigDifferences } from '../config/config-diff';
 import { saveMixedSamples } from './mixed-samples';
 import { StopSignal } from './stop-signal';
 import { learningRate } from './schedule';
-import { trainStep, type StepContext } from './train-step';
+import { trainStep, type StepContext, type StepResult } from './train-step';
 import { buildModel, loadTrainingData, shapeOf } from './setup';
 import { dataParallelStep } from './data-parallel/data-parallel-step';
 import { replicaSpecOf } from './data-parallel/replica';
 import { ReplicaPool } from './data-parallel/replica-pool';
 import { checkWorkersBackend } from './data-parallel/workers-backend';
+import { machineDescription } from './machine';
 
 export interface RunOptions {
   config: ExperimentConfig;
@@ -74,22 +78,38 @@ function emptyTally(): EpochTally {
   return { lossSum: 0, correct: 0, count: 0, seconds: 0 };
 }
 
-/** Refuses to clobber a finished or unfinished run unless told to; --force starts over. */
-function prepareRunDir(runDir: string, resume: boolean, force: boolean): void {
+/** What a run does: start fresh, continue from its checkpoint, or nothing (finished already). */
+type RunStart = 'fresh' | 'resume' | 'finished';
+
+/**
+ * Refuses to clobber a finished or unfinished run unless told to; --force starts over. A resume
+ * must plan the config the run was trained with (a grown training.epochs aside: that trains a
+ * finished run further), or the mixed run would be recorded as if it were clean.
+ */
+function prepareRunDir(runDir: string, config: ExperimentConfig, resume: boolean, force: boolean): RunStart {
   const paths = runPaths(runDir);
-  const finished = fs.existsSync(paths.summary) && (JSON.parse(fs.readFileSync(paths.summary, 'utf8')) as Summary).finished;
   const hasCheckpoint = fs.existsSync(paths.checkpoint);
   if (force) {
     for (const file of [paths.metrics, paths.summary, paths.config, paths.samples]) fs.rmSync(file, { force: true });
     fs.rmSync(paths.checkpointDir, { recursive: true, force: true });
-    return;
+    return 'fresh';
   }
   if (resume) {
-    if (!hasCheckpoint && !finished) throw new UserError(`--resume: no checkpoint in ${runDir} (nothing to resume; run without --resume)`);
-    return;
+    const state = inspectRun(runDir, config);
+    if (!state.started) throw new UserError(`--resume: no checkpoint in ${runDir} (nothing to resume; run without --resume)`);
+    if (state.refused.length > 0) {
+      throw new UserError(
+        `--resume: ${runDir} was trained with another config: ${formatConfigDifferences(state.refused)}; ` +
+          'a resume may only grow training.epochs (put those values back, or --force to start over, or --out to train elsewhere)',
+      );
+    }
+    if (isComplete(state)) return 'finished';
+    if (!hasCheckpoint) throw new UserError(`--resume: ${runDir} has no checkpoint to train further from; --force to start over`);
+    return 'resume';
   }
-  if (finished) throw new UserError(`${runDir} holds a finished run; use --force to overwrite it, or --out to train elsewhere`);
+  if (readSummary(runDir)?.finished) throw new UserError(`${runDir} holds a finished run; use --force to overwrite it, or --out to train elsewhere`);
   if (hasCheckpoint) throw new UserError(`${runDir} holds an unfinished run; use --resume to continue it or --force to start over`);
+  return 'fresh';
 }
 
 export async function runTraining(options: RunOptions): Promise<Summary> {
@@ -100,15 +120,13 @@ export async function runTraining(options: RunOptions): Promise<Summary> {
   const release = acquireRunLock(paths.lock, `run folder ${runDir}`);
   const stop = new StopSignal();
   try {
-    prepareRunDir(runDir, options.resume, options.force);
-    if (options.resume && fs.existsSync(paths.summary)) {
-      const summary = JSON.parse(fs.readFileSync(paths.summary, 'utf8')) as Summary;
-      if (summary.finished) {
-        log(`${runDir}: already finished (top1 ${summary.top1}); nothing to resume`);
-        return summary;
-      }
+    const start = prepareRunDir(runDir, config, options.resume, options.force);
+    if (start === 'finished') {
+      const summary = readSummary(runDir)!;
+      log(`${runDir}: already finished (top1 ${summary.top1}); nothing to resume`);
+      return summary;
     }
-    return await train(options, log, stop);
+    return await train({ ...options, resume: start === 'resume' }, log, stop);
   } finally {
     stop.dispose();
     release();
@@ -179,6 +197,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
       experiment: config.name,
       ablation_cell: options.ablationCell ?? null,
       dataset: dataset.name,
+      image_size: dataset.height,
       backbone: config.backbone.name,
       method: config.method.name,
       grid: config.method.name === 'gridmix' ? config.method.grid : null,
@@ -188,6 +207,8 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
       seed: config.seed,
       backend: backend.id,
       native_kernels: backend.nativeKernels,
+      machine: machineDescription(),
+      onednn: oneDnnOf(backend.nativeKernels),
       top1: last ? round2(last.test_top1) : null,
       top5: last ? round2(last.test_top5) : null,
       best_top1: top1s.length ? round2(Math.max(...top1s)) : null,
@@ -201,13 +222,14 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
       finished,
     };
   };
-  const checkpointNow = async () => {
+  // The loader runs one batch ahead (see the loop): a checkpoint holds its state before that batch.
+  const checkpointNow = async (loaderState: LoaderState = loader.getState()) => {
     await replicas?.copyStateTo(stateVariables);
-    saveCheckpoint<CheckpointMeta>(
+    await saveCheckpoint<CheckpointMeta>(
       paths.checkpoint,
       {
         format: 1, backbone: config.backbone.name, numClasses: dataset.classes.length, epochsDone,
-        loader: loader.getState(), mixRng: mixRng.getState(), dropoutRng: dropoutRng.getState(), tally, rows, trainSeconds, trainImages,
+        loader: loaderState, mixRng: mixRng.getState(), dropoutRng: dropoutRng.getState(), tally, rows, trainSeconds, trainImages,
         normalization: { mean: dataset.mean, std: dataset.std },
       },
       stateVariables,
@@ -228,14 +250,27 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
     for (let epoch = epochsDone; epoch < epochs; epoch++) {
       let step = Math.ceil(loader.getState().position / config.training.batchSize); // > 0 when resumed mid-epoch
       let lr = learningRate(config.training, epoch, step, iterations);
-      for (let batch = loader.nextBatch(); batch; batch = loader.nextBatch()) {
+      for (let batch = loader.nextBatch(); batch; ) {
         lr = learningRate(config.training, epoch, step, iterations);
         const t0 = Date.now();
-        const result = replicas ? await dataParallelStep(replicas, ctx, batch, lr) : trainStep(ctx, batch, lr);
-        batch.x.dispose();
+        const pending = replicas ? dataParallelStep(replicas, ctx, batch, lr) : trainStep(ctx, batch, lr);
+        // The next batch is prepared while a GPU backend computes this step (its kernels are queued).
+        const loaderState = loader.getState();
+        const next = loader.nextBatch();
+        let result: StepResult;
+        try {
+          result = await pending;
+        } catch (err) {
+          next?.x.dispose();
+          throw err;
+        } finally {
+          batch.x.dispose();
+        }
+        batch = next;
         const seconds = (Date.now() - t0) / 1000;
         step++;
         if (!Number.isFinite(result.loss)) {
+          next?.x.dispose();
           throw new TrainingDivergedError(
             `loss became ${result.loss} at epoch ${epoch + 1}, step ${step} (lr ${lr.toPrecision(3)}); stopped. ` +
               `The last good checkpoint is kept in ${paths.checkpointDir}; lower training.optimizer.lr and run with --force`,
@@ -249,13 +284,14 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
         trainImages += result.count;
         progress.step({ epoch: epoch + 1, epochs, iteration: step, iterations, loss: result.loss, imagesPerSecond: result.count / Math.max(seconds, 1e-6) });
         const minutes = config.training.checkpointMinutes;
-        if (minutes > 0 && Date.now() - lastCheckpoint > minutes * 60_000 && loader.getState().position > 0) {
-          await checkpointNow();
+        if (minutes > 0 && Date.now() - lastCheckpoint > minutes * 60_000 && loaderState.position > 0) {
+          await checkpointNow(loaderState);
           lastCheckpoint = Date.now();
         }
         await new Promise((resolve) => setImmediate(resolve)); // lets Ctrl-C be heard between steps
         if (stop.stopRequested) {
-          await checkpointNow();
+          next?.x.dispose();
+          await checkpointNow(loaderState);
           progress.stop();
           throw new InterruptedError(
             `interrupted at epoch ${epoch + 1}, step ${step}; checkpoint written to ${paths.checkpoint}; continue with --resume`,
@@ -264,7 +300,7 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
       }
       const evalStart = Date.now();
       await replicas?.copyStateTo(stateVariables);
-      const accuracy = evaluate(model, dataset, { batchSize: config.training.evalBatchSize });
+      const accuracy = await evaluate(model, dataset, { batchSize: config.training.evalBatchSize });
       const row: MetricsRow = {
         epoch: epoch + 1, lr, train_loss: tally.lossSum / tally.count, train_acc: (100 * tally.correct) / tally.count,
         test_top1: accuracy.top1, test_top5: accuracy.top5,
@@ -292,4 +328,11 @@ async function train(options: RunOptions, log: (line: string) => void, stop: Sto
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
+}
+
+/** summary.json's oneDNN versions: those of the native kernels when they ran, else null. */
+function oneDnnOf(nativeKernels: string[]): Summary['onednn'] {
+  if (nativeKernels.length === 0) return null;
+  const version = nativeKernelsVersion();
+  return version.ok ? { built_against: version.builtAgainst, loaded: version.loaded } : null;
 }

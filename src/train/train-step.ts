@@ -1,6 +1,7 @@
 // One optimisation step — the hot path: mix on the backend, forward, loss, gradients, SGD update.
 // Everything happens inside one tidy; only the loss value and the count of correct dominant-label
-// predictions come back to JavaScript (one read per step).
+// predictions come back to JavaScript, in one awaited read per step: on a GPU backend the kernels are
+// queued when trainStep returns, so the caller can prepare the next batch before awaiting the result.
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../engine/rng';
 import type { MixMethod } from '../mix/mix-method';
@@ -35,9 +36,9 @@ export interface StepContext {
   dropoutRng: Rng;
 }
 
-export function trainStep(ctx: StepContext, batch: StepInputs, lr: number): StepResult {
+export async function trainStep(ctx: StepContext, batch: StepInputs, lr: number): Promise<StepResult> {
   const trainable = ctx.model.parameters().map((p) => p.variable);
-  const [lossTensor, correctTensor] = tf.tidy(() => {
+  const readout = tf.tidy(() => {
     const mixed = ctx.method.mix(batch.x, batch.labels, ctx.numClasses, ctx.rng);
     let predictions: tf.Tensor1D | undefined;
     const { value, grads } = tf.variableGrads(() => {
@@ -56,11 +57,13 @@ export function trainStep(ctx: StepContext, batch: StepInputs, lr: number): Step
     ctx.optimizer.step(grads, lr);
     const correct = tf.sum(tf.cast(tf.equal(predictions!, tf.tensor1d(mixed.dominantLabel, 'int32')), 'int32'));
     predictions!.dispose();
-    return [value, correct];
+    // One read for both: a count of at most the batch size is exact in float32.
+    return tf.stack([tf.reshape(value, []), tf.cast(correct, 'float32')]);
   });
-  const loss = lossTensor.dataSync()[0];
-  const correct = correctTensor.dataSync()[0];
-  lossTensor.dispose();
-  correctTensor.dispose();
-  return { loss, correct, count: batch.labels.length };
+  try {
+    const [loss, correct] = await readout.data();
+    return { loss, correct, count: batch.labels.length };
+  } finally {
+    readout.dispose();
+  }
 }

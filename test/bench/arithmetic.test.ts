@@ -31,13 +31,13 @@ describe('median', () => {
 });
 
 describe('timeRuns', () => {
-  it('runs the warm-up untimed, then each timed iteration once', () => {
+  it('runs the warm-up untimed, then each timed iteration once', async () => {
     let calls = 0;
-    const times = timeRuns(() => void calls++, 2, 3);
+    const times = await timeRuns(async () => void calls++, 2, 3);
     assert.equal(calls, 5);
     assert.equal(times.runs, 3);
     assert.ok(times.wallSeconds >= 0 && times.cpuSeconds >= 0);
-    assert.throws(() => timeRuns(() => undefined, 0, 0));
+    await assert.rejects(timeRuns(async () => undefined, 0, 0));
   });
 });
 

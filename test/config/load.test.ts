@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { loadConfig } from '../../src/config/load';
 import { UserError } from '../../src/errors';
+import { printDryRun } from '../../src/train/dry-run';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'gridmix-config-'));
@@ -113,4 +114,38 @@ test('an extends cycle is refused, naming the chain', () => {
 
 test('a missing config file is a clear error', () => {
   expectUserError(() => loadConfig('/nonexistent/x.yaml'), /cannot read config \/nonexistent\/x\.yaml: no such file/);
+});
+
+test('dataset.imageSize: validated, only for the folder datasets, defaulted into the resolved config', async () => {
+  const dir = tempDir();
+  const write = (name: string, dataset: string, extra = '') => {
+    const file = path.join(dir, `${name}.yaml`);
+    fs.writeFileSync(file, `name: ${name}\ndataset: ${dataset}\nbackbone: { name: resnet20 }\nmethod: { name: gridmix${extra} }\ntraining: { epochs: 1 }\n`);
+    return file;
+  };
+  // The resolved config carries the size (config.yaml records it); a fixed-size dataset has none.
+  assert.equal(loadConfig(write('cub', '{ name: cub200 }')).dataset.imageSize, 224);
+  assert.equal(loadConfig(write('tiny', '{ name: tiny-imagenet }')).dataset.imageSize, 64);
+  assert.equal(loadConfig(write('imagenet', '{ name: imagenet, imageSize: 160 }')).dataset.imageSize, 160);
+  assert.equal(loadConfig(write('cifar', '{ name: cifar100 }')).dataset.imageSize, undefined);
+
+  const bad: [string, string, RegExp][] = [
+    ['{ name: cub200, imageSize: 0 }', '', /dataset\.imageSize: got 0; expected an image side in pixels \(an integer from 8 to 1024\)/],
+    ['{ name: cub200, imageSize: 64.5 }', '', /dataset\.imageSize: got 64\.5; expected an image side in pixels/],
+    ['{ name: cub200, imageSize: big }', '', /dataset\.imageSize: got "big"; expected an image side in pixels/],
+    ['{ name: imagenet, imageSize: 4096 }', '', /dataset\.imageSize: got 4096; expected an image side in pixels \(an integer from 8 to 1024\)/],
+    ['{ name: cifar100, imageSize: 64 }', '', /dataset\.imageSize: cifar100 has one size \(32x32\); imageSize is for the folder datasets \(tiny-imagenet, imagenet, cub200\)$/],
+    ['{ name: fashion-mnist-mini, imageSize: 28 }', '', /dataset\.imageSize: fashion-mnist-mini has one size \(28x28\)/],
+    // The grid rule reads the chosen size: 16 cells do not fit an 8-pixel side.
+    ['{ name: tiny-imagenet, imageSize: 8 }', ', grid: 16', /method grid: got 16; a grid cannot be finer than the 8x8 images of tiny-imagenet/],
+  ];
+  for (const [dataset, extra, pattern] of bad) expectUserError(() => loadConfig(write('bad', dataset, extra)), pattern);
+  // A size the backbone cannot take is found before any data is read.
+  const vgg = path.join(dir, 'vgg.yaml');
+  fs.writeFileSync(vgg, 'name: vgg\ndataset: { name: cub200, imageSize: 16 }\nbackbone: { name: vgg16_bn }\nmethod: { name: baseline }\ntraining: { epochs: 1 }\n');
+  expectUserError(() => loadConfig(vgg), /dataset\.imageSize: got 16; backbone "vgg16_bn" cannot take 16x16 inputs/);
+  // The dry run describes the model at the chosen size.
+  const lines: string[] = [];
+  await printDryRun(loadConfig(write('dry', '{ name: cub200, imageSize: 48 }')), (line) => lines.push(line));
+  assert.match(lines[0], /resnet20 on cub200 \(48x48x3, 200 classes\)/);
 });

@@ -20,6 +20,11 @@ test('data list: every dataset, where it looks, whether it is there', async () =
   assert.ok(out.lines.some((l) => /^fashion-mnist-mini: present in .*data\/fashion-mnist-mini$/.test(l)));
   assert.ok(out.lines.includes('cifar100: not found'));
   assert.ok(out.lines.some((l) => l.includes(`looks in: ${path.join(cache, 'cifar100')}`)));
+  // The folder datasets name the option that sets their size, with its default.
+  const summaryOf = (name: string) => out.lines[out.lines.findIndex((l) => l.startsWith(`${name}: `)) + 1];
+  assert.match(summaryOf('cub200'), /resized to dataset\.imageSize \(default 224\)/);
+  assert.match(summaryOf('imagenet'), /dataset\.imageSize \(default 224\)/);
+  assert.match(summaryOf('tiny-imagenet'), /dataset\.imageSize \(default 64\)/);
 });
 
 test('data verify: counts of the shipped mini dataset', async () => {

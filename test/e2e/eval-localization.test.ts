@@ -45,7 +45,7 @@ async function cubTree(): Promise<string> {
 }
 
 /** config.yaml plus checkpoint/last.ckpt, as a finished `gridmix train` run leaves them. */
-function writeRunFolder(dataRoot: string): string {
+async function writeRunFolder(dataRoot: string): Promise<string> {
   const runDir = path.join(tempFolder('cub-run'), 'seed-4');
   const paths = runPaths(runDir);
   fs.mkdirSync(paths.checkpointDir, { recursive: true });
@@ -63,14 +63,14 @@ function writeRunFolder(dataRoot: string): string {
     ].join('\n'),
   );
   const model = createModel('resnet20', { numClasses: 2, inputSize: 224, inChannels: 3, localHead: false, seed: 4 });
-  saveCheckpoint(paths.checkpoint, { format: 1, backbone: 'resnet20', numClasses: 2, normalization: NORMALIZATION }, [...model.parameters(), ...model.buffers()]);
+  await saveCheckpoint(paths.checkpoint, { format: 1, backbone: 'resnet20', numClasses: 2, normalization: NORMALIZATION }, [...model.parameters(), ...model.buffers()]);
   model.dispose();
   return runDir;
 }
 
 test('eval --localization writes eval-localization.json with the keys the report reads', async () => {
   const dataRoot = await cubTree();
-  const runDir = writeRunFolder(dataRoot);
+  const runDir = await writeRunFolder(dataRoot);
 
   // The same numbers as evaluating in-process with the checkpoint's normalisation.
   const r = gridmix(['eval', '--checkpoint', path.join(runDir, 'checkpoint'), '--localization']);
@@ -80,6 +80,9 @@ test('eval --localization writes eval-localization.json with the keys the report
   assert.equal(json.kind, 'localization');
   assert.equal(json.dataset, 'cub200');
   assert.equal(json.threshold, 0.2);
+  assert.equal(json.image_size, 224, 'a config.yaml without dataset.imageSize: the reader\'s default');
+  assert.match(json.protocol, /GT-Known Loc: the ground-truth class's box/);
+  assert.match(json.protocol, /Top-1 Loc: the predicted class's box/);
   for (const key of ['top1_cls', 'gt_known_loc', 'top1_loc']) {
     assert.equal(typeof json[key], 'number', key);
     assert.equal(json[key], Math.round(json[key] * 100) / 100, `${key} has two decimals`);
@@ -88,18 +91,54 @@ test('eval --localization writes eval-localization.json with the keys the report
   const dataset = await loadDataset({ name: 'cub200', root: dataRoot });
   const model = createModel('resnet20', { numClasses: 2, inputSize: 224, inChannels: 3, localHead: false, seed: 4 });
   const normalised = { ...dataset, ...NORMALIZATION };
-  const direct = evaluateLocalization(model, normalised, { batchSize: 3 });
+  const direct = await evaluateLocalization(model, normalised, { batchSize: 3 });
   assert.equal(json.images, 3);
   assert.deepEqual(
     [json.top1_cls, json.gt_known_loc, json.top1_loc],
     [direct.top1Cls, direct.gtKnownLoc, direct.top1Loc].map((x) => Math.round(x * 100) / 100),
   );
   // Threshold 0 keeps every pixel: the CAM box is the whole image, which is every ground-truth box here.
-  const everything = evaluateLocalization(model, normalised, { batchSize: 3, camThreshold: 0 });
+  const everything = await evaluateLocalization(model, normalised, { batchSize: 3, camThreshold: 0 });
   assert.equal(everything.gtKnownLoc, 100);
   assert.equal(everything.top1Loc, everything.top1Cls);
   assert.equal(everything.top1Cls, direct.top1Cls);
   model.dispose();
+});
+
+test('dataset.imageSize: train on CUB at 32 px, recorded in config.yaml and summary.json, and eval --localization reads at that size', async () => {
+  const dataRoot = await cubTree();
+  const dir = tempFolder('cub-size');
+  const config = path.join(dir, 'cub32.yaml');
+  fs.writeFileSync(
+    config,
+    [
+      'name: cub32',
+      'backend: wasm',
+      `dataset: { name: cub200, root: ${JSON.stringify(dataRoot)}, imageSize: 32 }`,
+      'backbone: { name: resnet20 }',
+      'method: { name: baseline }',
+      'training: { epochs: 1, batchSize: 2, evalBatchSize: 2, optimizer: { lr: 0.01 } }',
+      '',
+    ].join('\n'),
+  );
+  const out = path.join(dir, 'results');
+  const train = gridmix(['train', '--config', config, '--out', out, '--no-native']);
+  assert.equal(train.code, 0, train.stderr);
+  const runDir = path.join(out, 'seed-0');
+  assert.match(fs.readFileSync(path.join(runDir, 'config.yaml'), 'utf8'), /imageSize: 32/);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')).image_size, 32);
+
+  const r = gridmix(['eval', '--checkpoint', runDir, '--localization', '--no-native']);
+  assert.equal(r.code, 0, r.stderr);
+  const json = JSON.parse(fs.readFileSync(path.join(runDir, 'eval-localization.json'), 'utf8'));
+  assert.equal(json.image_size, 32);
+  // The boxes were scaled to 32 px: the whole-image box of every test image is found at threshold 0.
+  const zero = gridmix(['eval', '--checkpoint', runDir, '--localization', '--cam-threshold', '0', '--no-native']);
+  assert.equal(zero.code, 0, zero.stderr);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(runDir, 'eval-localization.json'), 'utf8')).gt_known_loc, 100);
+  const test = gridmix(['eval', '--checkpoint', runDir, '--test', '--no-native']);
+  assert.equal(test.code, 0, test.stderr);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(runDir, 'eval-test.json'), 'utf8')).image_size, 32);
 });
 
 test('eval: a bad --cam-threshold, or one without --localization, is one line and exit 1', () => {

@@ -83,9 +83,9 @@ test('ablate: finished cells are skipped on a re-run, a cell killed mid-way is r
   await exited;
   const r = gridmix(['ablate', '--config', config, '--out', out]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /5 runs, 1 finished, 4 to do \(3 new, 1 to resume\)/);
-  assert.match(r.stdout, /grid4-p0\.8-gamma0\.15-seed5: finished \(top-1 \d+\.\d\d\), skipped/);
-  assert.match(r.stdout, /grid2-p0\.8-gamma0\.15-seed5: resuming/);
+  assert.match(r.stdout, /: 5 runs, 1 finished, 4 to do \(3 new, 1 to resume\)/, 'the plan first');
+  assert.match(r.stdout, /grid4-p0\.8-gamma0\.15 seed 5: finished, skipped/);
+  assert.match(r.stdout, /grid2-p0\.8-gamma0\.15 seed 5: resuming/);
   assert.match(r.stdout, /resuming .*grid2-p0\.8-gamma0\.15-seed5 at epoch 1, image [1-9]\d* of the epoch/);
   const cells = ['grid4-p0.8-gamma0.15', 'grid2-p0.8-gamma0.15', 'grid7-p0.8-gamma0.15', 'grid4-p0.5-gamma0.15', 'baseline'];
   for (const cell of cells) {
@@ -102,7 +102,7 @@ test('ablate: finished cells are skipped on a re-run, a cell killed mid-way is r
   assert.deepEqual(filled, [true, true, true, false, false, false, true, true, false, false, true, false], row);
   const again = gridmix(['ablate', '--config', config, '--out', out]);
   assert.equal(again.code, 0);
-  assert.equal((again.stdout.match(/: finished \(top-1 \d+\.\d\d\), skipped/g) ?? []).length, cells.length);
+  assert.equal((again.stdout.match(/finished, skipped/g) ?? []).length, cells.length);
 });
 
 test('kill -9 at many moments: what is on disk always reads back whole, and --resume finishes', async () => {
@@ -142,5 +142,5 @@ test('--resume with a config of another backbone refuses the checkpoint', () => 
   const other = writeConfig(dir, 'other.yaml', TINY.replace('resnet20', 'vgg_small'));
   const r = gridmix(['train', '--config', other, '--out', out, '--resume']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /checkpoint in .* is of resnet20 with 10 classes, the config asks for vgg_small with 10/);
+  assert.match(r.stderr, /was trained with another config: backbone\.name: "resnet20" -> "vgg_small"/);
 });

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { gridmix, tempDir, writeConfig } from '../helpers/cli';
+import { REPO, gridmix, tempDir, writeConfig } from '../helpers/cli';
 import { nativeAddonMissing } from '../helpers/native';
 
 // One epoch of 40 images: enough to exercise every kernel, a few seconds per run.
@@ -20,8 +20,10 @@ method: { name: gridmix, grid: 4, p: 0.8, gamma: 0.15 }
 training: { epochs: 1, batchSize: 20, evalBatchSize: 20, optimizer: { lr: 0.05 } }
 `;
 
-function readJson(file: string): { backend: string; native_kernels: string[] } {
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as { backend: string; native_kernels: string[] };
+type RunRecord = { backend: string; native_kernels: string[]; onednn?: { built_against: string; loaded: string } | null };
+
+function readJson(file: string): RunRecord {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as RunRecord;
 }
 
 function train(args: string[]): void {
@@ -38,6 +40,7 @@ test('train --no-native records plain wasm; eval follows the run config; a confi
   const summary = readJson(path.join(run, 'summary.json'));
   assert.equal(summary.backend, 'wasm');
   assert.deepEqual(summary.native_kernels, []);
+  assert.equal(summary.onednn, null, 'no oneDNN version for a run without the native kernels');
   assert.match(fs.readFileSync(path.join(run, 'config.yaml'), 'utf8'), /^native: false$/m, 'the resolved config keeps the flag');
 
   // No flag: eval uses the run's config, which says native: false.
@@ -62,10 +65,15 @@ test('without --no-native, a wasm run records wasm+onednn and its native ops; ev
   const out = path.join(dir, 'run');
   const r = gridmix(['train', '--config', writeConfig(dir, 'tiny.yaml', TINY), '--out', out]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /backend: wasm\+onednn/);
   const run = path.join(out, 'seed-2');
   const summary = readJson(path.join(run, 'summary.json'));
   assert.equal(summary.backend, 'wasm+onednn');
+  // The oneDNN the addon was built against and loaded, in the record and on the backend line.
+  const built = /against oneDNN (\d+\.\d+\.\d+)/.exec(fs.readFileSync(path.join(REPO, 'native', 'build', 'status.txt'), 'utf8'))?.[1];
+  assert.ok(built, 'native/build/status.txt names the oneDNN version');
+  assert.equal(summary.onednn?.built_against, built);
+  assert.match(summary.onednn?.loaded ?? '', new RegExp(`^${built.split('.')[0]}\\.`), 'the loaded library has the same major');
+  assert.match(r.stdout, new RegExp(`backend: wasm\\+onednn \\(oneDNN ${summary.onednn?.loaded.replace(/\./g, '\\.')}`));
   assert.ok(summary.native_kernels.includes('conv2d'), `conv2d among the native ops: ${summary.native_kernels.join(', ')}`);
   assert.match(fs.readFileSync(path.join(run, 'config.yaml'), 'utf8'), /^native: true$/m);
 

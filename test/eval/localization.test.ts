@@ -87,26 +87,26 @@ function syntheticDataset(count: number, box: [number, number, number, number]):
   };
 }
 
-test('evaluateLocalization: consistent numbers on a synthetic set with boxes', () => {
+test('evaluateLocalization: consistent numbers on a synthetic set with boxes', async () => {
   const model = createModel('resnet20', { numClasses: CLASSES, inputSize: SIDE, inChannels: 3, localHead: false, seed: 11 });
   const before = tf.memory().numTensors;
 
   // Threshold 0 keeps every pixel: the CAM box is the whole image, so a whole-image box is always found
   // and a 1-pixel box in a corner never is.
   const whole = syntheticDataset(10, [0, 0, SIDE, SIDE]);
-  const all = evaluateLocalization(model, whole, { batchSize: 4, camThreshold: 0 });
+  const all = await evaluateLocalization(model, whole, { batchSize: 4, camThreshold: 0 });
   assert.equal(all.count, 10);
   assert.equal(all.gtKnownLoc, 100);
   assert.equal(all.top1Loc, all.top1Cls);
   for (const image of all.images) assert.deepEqual(image.box, { x0: 0, y0: 0, x1: SIDE, y1: SIDE });
-  assert.equal(all.top1Cls, evaluate(model, whole, { batchSize: 4 }).top1, 'Top-1 Cls is the classification top-1');
-  const corner = evaluateLocalization(model, syntheticDataset(10, [0, 0, 1, 1]), { batchSize: 4, camThreshold: 0 });
+  assert.equal(all.top1Cls, (await evaluate(model, whole, { batchSize: 4 })).top1, 'Top-1 Cls is the classification top-1');
+  const corner = await evaluateLocalization(model, syntheticDataset(10, [0, 0, 1, 1]), { batchSize: 4, camThreshold: 0 });
   assert.equal(corner.gtKnownLoc, 0);
   assert.equal(corner.top1Loc, 0);
 
   // The default threshold: boxes inside the image, and the three numbers agree with the per-image records.
   const central = syntheticDataset(10, [8, 8, 24, 24]);
-  const result = evaluateLocalization(model, central, { batchSize: 3 });
+  const result = await evaluateLocalization(model, central, { batchSize: 3 });
   assert.equal(result.camThreshold, 0.2);
   assert.deepEqual(result.images.map((r) => r.index), [...Array(10).keys()]);
   for (const { box, iou } of result.images) {
@@ -145,15 +145,21 @@ interface Scene {
   lit: number;
   square: [number, number, number, number];
   groundTruth: [number, number, number, number];
+  /** A dimmer, smaller square in the label's own channel (when the label is not the lit channel). */
+  labelSquare?: [number, number, number, number];
 }
 
 /** Black images with a bright square, plus a small dimmer blob that the largest-region rule must skip. */
 function sceneDataset(scenes: Scene[]): Dataset {
   const bytes = SIDE * SIDE * 3;
   const images = new Uint8Array(scenes.length * bytes);
-  scenes.forEach(({ lit, square: [x0, y0, x1, y1] }, i) => {
-    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) images[i * bytes + (y * SIDE + x) * 3 + lit] = 250;
+  const paint = (i: number, channel: number, [x0, y0, x1, y1]: [number, number, number, number], value: number) => {
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) images[i * bytes + (y * SIDE + x) * 3 + channel] = value;
+  };
+  scenes.forEach(({ lit, square, label, labelSquare }, i) => {
+    paint(i, lit, square, 250);
     images[i * bytes + (30 * SIDE + 30) * 3 + lit] = 255; // the peak, alone in a corner
+    if (labelSquare) paint(i, label, labelSquare, 200);
   });
   const test = {
     images,
@@ -164,37 +170,64 @@ function sceneDataset(scenes: Scene[]): Dataset {
   return { ...syntheticDataset(1, [0, 0, 1, 1]), test };
 }
 
-test('evaluateLocalization: known CAMs give the box of the largest region and exact Top-1 Cls / GT-Known / Top-1 Loc', () => {
+test('evaluateLocalization: known CAMs give the box of the largest region and exact Top-1 Cls / GT-Known / Top-1 Loc', async () => {
   const square: [number, number, number, number] = [4, 6, 20, 18];
   const scenes: Scene[] = [
     { label: 0, lit: 0, square, groundTruth: square }, // right class, right box
     { label: 1, lit: 1, square, groundTruth: [5, 6, 20, 18] }, // IoU 15/16: found
     { label: 2, lit: 2, square, groundTruth: [12, 6, 28, 18] }, // IoU 8/24: missed
-    { label: 2, lit: 0, square, groundTruth: square }, // wrong class, right box
+    { label: 2, lit: 0, square, groundTruth: square }, // wrong class; the true class's map is flat: whole-image box, missed
     { label: 1, lit: 2, square, groundTruth: [0, 20, 8, 28] }, // wrong class, box missed
   ];
   const model = channelModel();
-  const result = evaluateLocalization(model, sceneDataset(scenes), { batchSize: 2 });
-  for (const image of result.images) assert.deepEqual(image.box, { x0: 4, y0: 6, x1: 20, y1: 18 });
+  const result = await evaluateLocalization(model, sceneDataset(scenes), { batchSize: 2 });
+  const whole = { x0: 0, y0: 0, x1: SIDE, y1: SIDE };
+  const squareBox = { x0: 4, y0: 6, x1: 20, y1: 18 };
+  assert.deepEqual(result.images.map((r) => r.box), [squareBox, squareBox, squareBox, whole, whole]);
   assert.deepEqual(result.images.map((r) => r.predicted), [0, 1, 2, 0, 2]);
-  close(result.images.map((r) => r.iou), [1, 15 / 16, 8 / 24, 1, 0]);
+  close(result.images.map((r) => r.iou), [1, 15 / 16, 8 / 24, (16 * 12) / (SIDE * SIDE), (8 * 8) / (SIDE * SIDE)]);
   assert.equal(result.top1Cls, 60);
-  assert.equal(result.gtKnownLoc, 60);
+  assert.equal(result.gtKnownLoc, 40);
   assert.equal(result.top1Loc, 40);
   model.dispose();
 });
 
-test('evaluateLocalization: clear errors for a head without CAM, a set without boxes, a bad threshold', () => {
+test('evaluateLocalization: GT-Known Loc boxes the ground-truth class\'s CAM, Top-1 Loc the predicted class\'s', async () => {
+  // The predicted class (the bright square) and the true class (a dimmer square elsewhere) put their
+  // boxes in different places; the ground-truth box is where the true class's map is.
+  const bright: [number, number, number, number] = [2, 2, 18, 18]; // mean 250 x 256/1024: predicted
+  const dim: [number, number, number, number] = [20, 20, 30, 30]; // mean 200 x 100/1024
+  const scenes: Scene[] = [
+    { label: 1, lit: 0, square: bright, labelSquare: dim, groundTruth: dim }, // wrong class, true map on the box
+    { label: 2, lit: 1, square: bright, labelSquare: dim, groundTruth: bright }, // wrong class, predicted map on the box
+    { label: 0, lit: 0, square: bright, groundTruth: bright }, // right class, right box
+  ];
+  const model = channelModel();
+  const result = await evaluateLocalization(model, sceneDataset(scenes), { batchSize: 3 });
+  assert.deepEqual(result.images.map((r) => r.predicted), [0, 1, 0]);
+  const box = ([x0, y0, x1, y1]: [number, number, number, number]) => ({ x0, y0, x1, y1 });
+  assert.deepEqual(result.images.map((r) => r.box), [box(dim), box(dim), box(bright)], 'the ground-truth class\'s box');
+  close(result.images.map((r) => r.iou), [1, 0, 1]);
+  // GT-Known: images 0 and 2 (the predicted class's box would have found 1 and 2 instead).
+  assert.equal(result.gtKnownLoc, (100 * 2) / 3);
+  // Top-1 Loc: only image 2 is classified right and located; image 1's predicted box is on the
+  // ground truth, but a wrong class never counts.
+  assert.equal(result.top1Cls, 100 / 3);
+  assert.equal(result.top1Loc, 100 / 3);
+  model.dispose();
+});
+
+test('evaluateLocalization: clear errors for a head without CAM, a set without boxes, a bad threshold', async () => {
   const data = syntheticDataset(2, [0, 0, SIDE, SIDE]);
   const vgg = createModel('vgg11_bn', { numClasses: CLASSES, inputSize: SIDE, inChannels: 3, localHead: false, widthScale: 1 / 16 });
-  assert.throws(
+  await assert.rejects(
     () => evaluateLocalization(vgg, data, { batchSize: 2 }),
     (err: unknown) => err instanceof UserError && /vgg11_bn has no class activation maps/.test(err.message) && /needs one of: vgg16_gap, .*resnet20, vgg_small/.test(err.message),
   );
   vgg.dispose();
   const model = createModel('resnet20', { numClasses: CLASSES, inputSize: SIDE, inChannels: 3, localHead: false });
   const noBoxes = { ...data, test: { ...data.test, boxes: undefined } };
-  assert.throws(() => evaluateLocalization(model, noBoxes, { batchSize: 2 }), /synthetic-boxes has no ground-truth boxes/);
-  assert.throws(() => evaluateLocalization(model, data, { batchSize: 2, camThreshold: 1.5 }), /--cam-threshold: 1\.5 is not allowed/);
+  await assert.rejects(() => evaluateLocalization(model, noBoxes, { batchSize: 2 }), /synthetic-boxes has no ground-truth boxes/);
+  await assert.rejects(() => evaluateLocalization(model, data, { batchSize: 2, camThreshold: 1.5 }), /--cam-threshold: 1\.5 is not allowed/);
   model.dispose();
 });

@@ -47,7 +47,7 @@ function assertSameNumbers(results: string): void {
   }
 }
 
-test('--jobs 2: two child processes, each run with its log in its folder and the numbers of a run on its own; a re-run skips them and reports a changed config', () => {
+test('--jobs 2: two child processes, each run with its log in its folder and the numbers of a run on its own; a re-run skips them; a changed config stops the plan before anything starts', () => {
   const dir = tempDir('local-jobs');
   const configs = twoConfigs(dir);
   const results = path.join(dir, 'results');
@@ -66,12 +66,22 @@ test('--jobs 2: two child processes, each run with its log in its folder and the
   assertSameNumbers(results);
 
   const changed = writeConfig(dir, 'b.yaml', TINY.replace('NAME', 'local-b').replace('METHOD', 'cutmix').replace('lr: 0.05', 'lr: 0.02'));
-  const again = gridmix(['train', '--config', configs[0], changed, '--jobs', '2', '--results', results]);
+  const again = gridmix(['train', '--config', configs[0], configs[1], '--jobs', '2', '--results', results]);
   assert.equal(again.code, 0, again.stderr);
-  assert.match(again.stdout, /2 runs, 1 finished, 0 to do \(0 new, 0 to resume\), 1 changed/);
+  assert.match(again.stdout, /2 runs, 2 finished, 0 to do/);
   assert.match(again.stdout, /local-a\/seed-1: finished \(top-1 \d+\.\d\d\), skipped/);
-  assert.match(again.stdout, /local-b\/seed-1: changed since it trained \(training\.optimizer\.lr: 0\.05 -> 0\.02\); neither skipped nor resumed/);
   assert.match(again.stdout, /nothing to train/);
+  const refused = gridmix(['train', '--config', configs[0], changed, '--jobs', '2', '--results', results]);
+  assert.equal(refused.code, 1, refused.stdout);
+  assert.match(refused.stdout, /2 runs, 1 finished, 0 to do \(0 new, 0 to resume\), 1 trained with another config/);
+  assert.match(refused.stdout, /local-b\/seed-1: trained with another config than planned now \(training\.optimizer\.lr: 0\.05 -> 0\.02\)/);
+  assert.match(refused.stderr, /^gridmix: train: 1 of 2 runs were trained with another config than planned now \(.*local-b\/seed-1: training\.optimizer\.lr: 0\.05 -> 0\.02\); --force starts those over, --results puts them elsewhere$/m);
+  assert.doesNotMatch(refused.stdout, /started/, 'nothing started');
+  const forced = gridmix(['train', '--config', configs[0], changed, '--jobs', '2', '--results', results, '--force']);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stdout, /started .*local-b\/seed-1 \(starting over\)/);
+  assert.doesNotMatch(forced.stdout, /started .*local-a/, 'the finished run is still skipped');
+  assert.match(fs.readFileSync(path.join(results, 'local-b', 'seed-1', 'config.yaml'), 'utf8'), /lr: 0\.02/);
 });
 
 test('Ctrl-C stops every child with its checkpoint (exit 130); the same command resumes both to the numbers of uninterrupted runs', async () => {

@@ -8,7 +8,6 @@ import * as path from 'path';
 import { configToYaml, loadConfig } from '../../src/config/load';
 import type { ExperimentConfig } from '../../src/config/schema';
 import { resolveExecutor } from '../../src/cli/executor-flags';
-import { configChange } from '../../src/experiments/config-change';
 import { describePlan } from '../../src/experiments/plan-report';
 import { planAblation, planFolder, planTraining } from '../../src/experiments/plan-runs';
 import { assessRun } from '../../src/experiments/run-state';
@@ -58,19 +57,6 @@ test('planTraining: one run per config x seed with the planning keys left out; p
   assert.equal(cells[6].ablationCell, 'baseline');
 });
 
-test('configChange: names what differs; ignores where the folder is and the planning keys; accepts more epochs', () => {
-  const dir = tempDir('change');
-  const { config } = configIn(dir, 'c');
-  const saved = JSON.parse(JSON.stringify({ ...config, output: 'elsewhere', seeds: [0, 1] }));
-  assert.equal(configChange(saved, config), undefined);
-  const lr = { ...config, training: { ...config.training, optimizer: { ...config.training.optimizer, lr: 0.2 } } };
-  assert.equal(configChange(saved, lr), 'training.optimizer.lr: 0.1 -> 0.2');
-  const p = { ...config, method: { ...config.method, p: 0.5 }, dataset: { ...config.dataset, trainLimit: 100 } };
-  assert.equal(configChange(saved, p), 'dataset.trainLimit: 60 -> 100, method.p: 0.8 -> 0.5');
-  assert.equal(configChange(saved, { ...config, training: { ...config.training, epochs: 5 } }), undefined, 'extending epochs');
-  assert.equal(configChange(saved, { ...config, training: { ...config.training, epochs: 1 } }), 'training.epochs: 2 -> 1');
-});
-
 test('assessRun reads the state from the folder: pending, unfinished, changed, finished, running', async () => {
   const dir = tempDir('assess');
   const { config, file } = configIn(dir, 'r');
@@ -87,7 +73,9 @@ test('assessRun reads the state from the folder: pending, unfinished, changed, f
   const changed = { ...run, config: { ...run.config, method: { ...run.config.method, gamma: 0 } } };
   assert.deepEqual(assessRun(changed), { run: changed, state: 'changed', detail: 'method.gamma: 0.15 -> 0' });
   const longer = { ...run, config: { ...run.config, training: { ...run.config.training, epochs: 4 } } };
-  assert.equal(assessRun(longer).state, 'changed', 'a finished run is not extended by a plan');
+  assert.deepEqual(assessRun(longer), { run: longer, state: 'unfinished', detail: 'epoch 1/4 (training.epochs: 2 -> 4)' }, 'more epochs: a resume trains it further');
+  const moved = { ...run, config: { ...run.config, output: path.join(dir, 'elsewhere'), seeds: [0, 1] } };
+  assert.equal(assessRun(moved).state, 'finished', 'where the experiment folder is and the seed list are not what a run computes');
 
   const sleeper = spawn('sleep', ['30']);
   try {
@@ -102,8 +90,8 @@ test('assessRun reads the state from the folder: pending, unfinished, changed, f
   assert.equal(assessRun(run).state, 'finished', 'a lock whose owner died does not count');
 
   const lines = describePlan('t', [assessRun(run), assessRun(changed), { run, state: 'pending' }, { run, state: 'unfinished' }]);
-  assert.equal(lines[0], 't: 4 runs, 1 finished, 2 to do (1 new, 1 to resume), 1 changed');
-  assert.match(lines[2], /changed since it trained \(method\.gamma: 0\.15 -> 0\); neither skipped nor resumed/);
+  assert.equal(lines[0], 't: 4 runs, 1 finished, 2 to do (1 new, 1 to resume), 1 trained with another config');
+  assert.match(lines[2], /: trained with another config than planned now \(method\.gamma: 0\.15 -> 0\)$/);
 });
 
 test('executor settings: flags over --executor FILE over the configs\' block; one clear line for a bad value', () => {
@@ -150,7 +138,7 @@ test('Slurm times, the signal check, squeue\'s array ids, the ETA', () => {
 
 function fakeTasks(dir: string): TaskRecord[] {
   return [0, 1].map((index) => ({
-    index, label: `run ${index}`, run_dir: path.join(dir, `run ${index}`), config: path.join(dir, `run-${index}.yaml`), ablation_cell: index === 1 ? 'grid2-p0.8-gamma0.15' : null,
+    index, label: `run ${index}`, run_dir: path.join(dir, `run ${index}`), config: path.join(dir, `run-${index}.yaml`), ablation_cell: index === 1 ? 'grid2-p0.8-gamma0.15' : null, start_over: false,
   }));
 }
 
@@ -161,7 +149,7 @@ test('the Slurm script: #SBATCH lines from the settings; each task runs gridmix 
   // Stands in for node: prints what it was asked to run and exits 3.
   fs.writeFileSync(stand_in, '#!/bin/bash\necho "ran: $*"\nexit 3\n', { mode: 0o755 });
   const script = slurmScript({
-    jobName: 'gridmix-t', tasks, maxRunning: 4, submissionDir: dir, cwd: dir, node: stand_in, gridmixBin: '/opt/gridmix/bin/gridmix', force: false,
+    jobName: 'gridmix-t', tasks, maxRunning: 4, submissionDir: dir, cwd: dir, node: stand_in, gridmixBin: '/opt/gridmix/bin/gridmix',
     settings: { partition: 'gpu', time: '1-00:00:00', gpus: 1, cpusPerTask: 8, mem: '32G', account: 'lab', qos: 'high', signalSeconds: 600, extra: ['--constraint=a100'], setup: ['echo setting up'] },
   });
   const directives = script.split('\n').filter((l) => l.startsWith('#SBATCH'));
@@ -189,7 +177,7 @@ test('the Slurm script: #SBATCH lines from the settings; each task runs gridmix 
   const exit = JSON.parse(fs.readFileSync(path.join(tasks[1].run_dir, 'last-exit.json'), 'utf8'));
   assert.deepEqual({ exit_code: exit.exit_code, job: exit.job, requeued: exit.requeued, executor: exit.executor }, { exit_code: 3, job: '77_1', requeued: false, executor: 'slurm' });
 
-  const forced = slurmScript({ jobName: 'g', tasks, submissionDir: dir, cwd: dir, node: stand_in, gridmixBin: 'gm', force: true, settings: { signalSeconds: 0, extra: [], setup: [] } });
+  const forced = slurmScript({ jobName: 'g', tasks: tasks.map((t) => ({ ...t, start_over: t.index === 1 })), submissionDir: dir, cwd: dir, node: stand_in, gridmixBin: 'gm', settings: { signalSeconds: 0, extra: [], setup: [] } });
   assert.doesNotMatch(forced, /--signal/);
   assert.match(forced, /^#SBATCH --array=0-1$/m);
   fs.writeFileSync(file, forced);

@@ -9,7 +9,7 @@ import type { Summary } from '../../src/train/run-files';
 
 function run(over: Partial<Summary>, batchSize = 128): RunRecord {
   const summary: Summary = {
-    experiment: 'x', ablation_cell: null, dataset: 'cifar100', backbone: 'vgg19_bn', method: 'gridmix', grid: 4, p: 0.8, gamma: 0.15,
+    experiment: 'x', ablation_cell: null, dataset: 'cifar100', image_size: 32, backbone: 'vgg19_bn', method: 'gridmix', grid: 4, p: 0.8, gamma: 0.15,
     epochs: 200, seed: 0, backend: 'wasm', native_kernels: [], top1: 70, top5: 90, best_top1: 70, last_top1: 70, median_last10_top1: 70,
     train_acc_measure: 'dominant label of the mixed sample', train_seconds: 100, images_per_second: 256, parameters: 1,
     git_commit: null, finished: true, ...over,

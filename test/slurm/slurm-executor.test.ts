@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { gridmix, metricsWithoutTime, summaryNumbers, tempDir, writeConfig } from '../helpers/cli';
+import { liveLockOwner } from '../../src/io/run-lock';
 import { slurm, slurmMissing, slurmState, until } from '../helpers/slurm';
 
 const missing = slurmMissing();
@@ -121,12 +122,11 @@ test('scancel of a running task, then the same submit command: the cell resumes 
   const cell = path.join(out, GRIDMIX_CELL);
   await until('the first checkpoint of task 0', () => fs.existsSync(path.join(cell, 'checkpoint', 'last.ckpt')));
   slurm('scancel', [`${job}_0`]);
-  await until('task 0 cancelled and its run folder released', () => {
-    const run = status(out).runs.find((r) => r.runDir === cell);
-    return slurmState(`${job}_0`) === 'CANCELLED' && run?.state === 'unfinished';
-  });
+  // Files and squeue only while waiting: a gridmix per poll would compete with the task for the CPU.
+  await until('task 0 cancelled and its run folder released', () => slurmState(`${job}_0`) === 'CANCELLED' && liveLockOwner(path.join(cell, '.lock')) === undefined);
   assert.equal(finished(cell), false, 'cancelled part-way (a checkpoint, no finished summary)');
   const unfinished = status(out).runs.find((r) => r.runDir === cell)!;
+  assert.equal(unfinished.state, 'unfinished');
   assert.match(unfinished.detail, /cancelled; the same command resumes it/);
 
   const second = gridmix(submit);

@@ -18,7 +18,7 @@ test('checkpoint round-trips tensors and metadata; truncation and shape mismatch
   const file = path.join(dir, 'last.ckpt');
   const a = named('a', [1, 2, 3, 4, 5, 6], [2, 3]);
   const b = named('b', [7], [1]);
-  saveCheckpoint(file, { epoch: 3, note: 'é' }, [a, b]);
+  await saveCheckpoint(file, { epoch: 3, note: 'é' }, [a, b]);
   const back = readCheckpoint<{ epoch: number; note: string }>(file);
   assert.deepEqual(back.meta, { epoch: 3, note: 'é' });
   const a2 = named('a', [0, 0, 0, 0, 0, 0], [2, 3]);

@@ -39,12 +39,12 @@ const SPEC: ReplicaSpec = {
 };
 
 /** A mixed GridMix batch of `batchSize` random images, split into `parts` shards. */
-function mixedShards(batchSize: number, parts: number, seed: number): BatchShard[] {
+async function mixedShards(batchSize: number, parts: number, seed: number): Promise<BatchShard[]> {
   const rng = new Rng(seed);
   const method = createMixMethod({ method: 'gridmix', grid: 2, p: 0.8, gamma: SPEC.gamma });
   const x = tf.randomNormal([batchSize, SPEC.inputSize, SPEC.inputSize, SPEC.inChannels], 0, 1, 'float32', seed) as tf.Tensor4D;
   const labels = Int32Array.from({ length: batchSize }, () => rng.int(SPEC.numClasses));
-  const shards = mixAndSplit({ method, numClasses: SPEC.numClasses, rng, dropoutRng: rng.fork() }, { x, labels }, parts);
+  const shards = await mixAndSplit({ method, numClasses: SPEC.numClasses, rng, dropoutRng: rng.fork() }, { x, labels }, parts);
   x.dispose();
   return shards;
 }
@@ -90,10 +90,10 @@ test('shard sizes are near-equal and add up to the batch', () => {
 
 test('each shard carries its own dropout seed, drawn from the run\'s dropout stream', async () => {
   await useBackend('wasm');
-  const draw = () => mixedShards(6, 3, 11).map((s) => s.dropoutSeed);
-  const seeds = draw();
+  const draw = async () => (await mixedShards(6, 3, 11)).map((s) => s.dropoutSeed);
+  const seeds = await draw();
   assert.equal(new Set(seeds).size, 3, `seeds ${seeds.join(', ')}`);
-  assert.deepEqual(draw(), seeds, 'the same stream state gives the same seeds');
+  assert.deepEqual(await draw(), seeds, 'the same stream state gives the same seeds');
 });
 
 test('two workers: the averaged gradient is the share-weighted mean of per-shard gradients; replicas stay identical', async () => {
@@ -101,7 +101,7 @@ test('two workers: the averaged gradient is the share-weighted mean of per-shard
   const pool = await ReplicaPool.start(SPEC, 2);
   try {
     assert.equal(pool.backend, 'wasm', 'plain wasm workers unless native is asked for');
-    const shards = mixedShards(5, 2, 11); // odd: shards of 3 and 2 samples, weights 3/5 and 2/5
+    const shards = await mixedShards(5, 2, 11); // odd: shards of 3 and 2 samples, weights 3/5 and 2/5
     assert.deepEqual(shards.map((s) => s.count), [3, 2]);
     const copies = shards.map(copyShard);
     const before = await pool.replicaStates();
@@ -124,7 +124,7 @@ test('two workers: the averaged gradient is the share-weighted mean of per-shard
     assert.notDeepEqual(after[0], before[0]);
     const local = new Replica(SPEC);
     local.apply(gradients.averaged, gradients.reached, 0.1);
-    assert.deepEqual(local.getState(), after[0]);
+    assert.deepEqual(await local.getState(), after[0]);
     local.dispose();
   } finally {
     await pool.dispose();
@@ -143,7 +143,7 @@ test('native: true: every worker runs wasm+onednn and the gradient matches the p
   const pool = await ReplicaPool.start(SPEC, 2, undefined, { native: true });
   try {
     assert.equal(pool.backend, 'wasm+onednn');
-    const shards = mixedShards(5, 2, 11);
+    const shards = await mixedShards(5, 2, 11);
     const copies = shards.map(copyShard);
     const gradients = await pool.computeGradients(shards);
     const [g0, g1] = copies.map(referenceGradient);
@@ -163,7 +163,7 @@ test('a batch smaller than the worker count: the empty replica sits the step out
   await useBackend('wasm');
   const pool = await ReplicaPool.start(SPEC, 2);
   try {
-    const shards = mixedShards(2, 2, 3).map((s, i) => (i === 0 ? s : { ...s, count: 0, x: new Float32Array(0), yGlobal: new Float32Array(0), yPatch: new Int32Array(0), dominantLabel: new Int32Array(0) }));
+    const shards = (await mixedShards(2, 2, 3)).map((s, i) => (i === 0 ? s : { ...s, count: 0, x: new Float32Array(0), yGlobal: new Float32Array(0), yPatch: new Int32Array(0), dominantLabel: new Int32Array(0) }));
     const copy = copyShard(shards[0]);
     const gradients = await pool.computeGradients(shards);
     const expected = referenceGradient(copy);
@@ -182,7 +182,7 @@ test('no tensor leaks in the workers over repeated steps', async () => {
   try {
     let after2: number[] = [];
     for (let step = 1; step <= 8; step++) {
-      const result = await pool.step(mixedShards(8, 2, step), 0.05);
+      const result = await pool.step(await mixedShards(8, 2, step), 0.05);
       assert.ok(Number.isFinite(result.loss));
       if (step === 2) after2 = await pool.tensorCounts();
     }
@@ -196,7 +196,7 @@ test("a worker's failure surfaces on the main thread as an Error with the worker
   await useBackend('wasm');
   const pool = await ReplicaPool.start(SPEC, 2);
   try {
-    const shards = mixedShards(4, 2, 5);
+    const shards = await mixedShards(4, 2, 5);
     shards[1] = { ...shards[1], imageShape: [SPEC.inputSize, SPEC.inputSize, 7] }; // wrong channel count
     await assert.rejects(pool.computeGradients(shards), (err: Error) => {
       assert.match(err.message, /^data-parallel worker 1: .*shape/i);

@@ -28,7 +28,7 @@ test('50 GridMix training steps on wasm: the live tensor count is the same after
   for (let step = 1; step <= 50; step++) {
     let batch = loader.nextBatch();
     if (!batch) batch = loader.nextBatch()!;
-    const result = trainStep(ctx, batch, 0.05);
+    const result = await trainStep(ctx, batch, 0.05);
     batch.x.dispose();
     assert.ok(Number.isFinite(result.loss));
     if (step === 10) after10 = tf.memory().numTensors;
@@ -47,7 +47,7 @@ test('the loss falls when one batch is trained on repeatedly (baseline and gridm
     const losses: number[] = [];
     for (let i = 0; i < 15; i++) {
       ctx.rng = new Rng(1);
-      losses.push(trainStep(ctx, batch, 0.05).loss);
+      losses.push((await trainStep(ctx, batch, 0.05)).loss);
     }
     batch.x.dispose();
     assert.ok(losses[14] < 0.5 * losses[0], `${method}: ${losses.map((l) => l.toFixed(3)).join(' ')}`);

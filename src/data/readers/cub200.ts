@@ -55,7 +55,8 @@ export function listCub(folder: string): FolderListing {
 export const cub200: DatasetReader = {
   name: 'cub200',
   shape: { numClasses: 200, height: 224, width: 224, channels: 3 },
-  summary: 'CUB-200-2011 birds, 5994 + 5794 images with one box each, 200 classes, resized to imageSize (224)',
+  resizable: true,
+  summary: 'CUB-200-2011 birds, 5994 + 5794 images with one box each, 200 classes, resized to dataset.imageSize (default 224) without a crop',
   howToGet: `Run \`gridmix data fetch cub200\`, or download ${CUB_ARCHIVE.url} (md5 ${CUB_ARCHIVE.md5}) and unpack it in one of those folders (research use; cite Wah et al. 2011).`,
   searchFolders: (config) => searchFolders(config.root, 'cub200'),
   locate(config) {

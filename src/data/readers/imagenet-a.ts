@@ -68,6 +68,7 @@ function looksLikeImagenetA(dir: string): boolean {
 export const imagenetA: DatasetReader = {
   name: 'imagenet-a',
   shape: { numClasses: 1000, height: 224, width: 224, channels: 3 },
+  resizable: true,
   summary: 'ImageNet-A, 7500 natural adversarial images of 200 classes, evaluation only (imagenetATarget: imagenet | tiny-imagenet)',
   howToGet: `Download ${IMAGENET_A_ARCHIVE.url} yourself (sha256 ${IMAGENET_A_ARCHIVE.sha256}; research use, cite Hendrycks et al. CVPR 2021, do not redistribute) and unpack it in one of those folders.`,
   searchFolders: (config) => searchFolders(config.root, 'imagenet-a'),

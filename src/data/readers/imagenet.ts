@@ -41,7 +41,8 @@ export function listImagenet(folder: string): FolderListing {
 export const imagenet: DatasetReader = {
   name: 'imagenet',
   shape: { numClasses: 1000, height: 224, width: 224, channels: 3 },
-  summary: 'ILSVRC2012 (ImageNet-1k), class-folder layout train/<wnid>/, val/<wnid>/, 1000 classes, decoded to imageSize (224)',
+  resizable: true,
+  summary: 'ILSVRC2012 (ImageNet-1k), class-folder layout train/<wnid>/, val/<wnid>/, 1000 classes, decoded to dataset.imageSize (default 224)',
   howToGet:
     'ImageNet cannot be downloaded by gridmix: register at https://image-net.org (non-commercial research terms), get ILSVRC2012_img_train.tar and ILSVRC2012_img_val.tar, and unpack them into train/<wnid>/ and val/<wnid>/ under one of those folders (or set dataset.root).',
   searchFolders: (config) => searchFolders(config.root, 'imagenet'),

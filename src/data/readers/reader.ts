@@ -17,6 +17,11 @@ export interface DatasetReader {
   readonly summary: string;
   /** What a model sees with the default options, known without reading any file (dry runs, reports). */
   readonly shape: DatasetShape;
+  /**
+   * True for the folder datasets, whose images are decoded to DatasetConfig.imageSize (default:
+   * shape.height); the others have one fixed size.
+   */
+  readonly resizable?: boolean;
   /** How to get the data, one line (download command, URL or licence note). */
   readonly howToGet: string;
   /** Folders searched, in order. */

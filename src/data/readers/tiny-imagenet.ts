@@ -42,7 +42,8 @@ export function listTinyImagenet(folder: string): FolderListing {
 export const tinyImagenet: DatasetReader = {
   name: 'tiny-imagenet',
   shape: { numClasses: 200, height: 64, width: 64, channels: 3 },
-  summary: 'Tiny ImageNet (tiny-imagenet-200), 100000 + 10000 (val) colour 64x64 images, 200 classes (sorted wnids)',
+  resizable: true,
+  summary: 'Tiny ImageNet (tiny-imagenet-200), 100000 + 10000 (val) colour 64x64 images, 200 classes (sorted wnids), resized to dataset.imageSize (default 64)',
   howToGet: `Run \`gridmix data fetch tiny-imagenet\`, or download ${TINY_IMAGENET_ARCHIVE.url} (md5 ${TINY_IMAGENET_ARCHIVE.md5}) and unzip it in one of those folders (ImageNet's non-commercial terms apply).`,
   searchFolders: (config) => searchFolders(config.root, 'tiny-imagenet'),
   locate(config) {

@@ -24,10 +24,19 @@ export interface NativeAddon {
   relu(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
   reluGrad(heap: ArrayBuffer, offsets: Uint32Array, dims: Int32Array): void;
   setThreads(threads: number): void;
-  /** e.g. "oneDNN 2.6.3 (2 threads)". */
+  /** e.g. "oneDNN 3.7.2 (2 threads)"; "oneDNN 3.7.3, built against 3.7.2 (2 threads)" when they differ. */
   info(): string;
+  /** The oneDNN whose headers the addon was compiled against, and the library it loaded. */
+  versions(): OneDnnVersions;
   /** The implementations oneDNN picked for a convolution (forward / input grad / filter grad). */
   convImplementation(dims: Int32Array): string;
+}
+
+export interface OneDnnVersions {
+  /** e.g. "3.7.2": DNNL_VERSION_* of the headers at build time. */
+  builtAgainst: string;
+  /** e.g. "3.7.2": dnnl_version() of the shared library loaded now. */
+  loaded: string;
 }
 
 export type AddonLoad = { addon: NativeAddon; reason?: undefined } | { addon?: undefined; reason: string };
@@ -35,6 +44,15 @@ export type AddonLoad = { addon: NativeAddon; reason?: undefined } | { addon?: u
 const buildDir = path.resolve(__dirname, '..', '..', '..', '..', 'native', 'build');
 
 let loaded: AddonLoad | undefined;
+
+/** What the install step recorded about the addon's build (native/build/status.txt), if it ran. */
+export function nativeBuildStatus(): string | undefined {
+  try {
+    return fs.readFileSync(path.join(buildDir, 'status.txt'), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
 
 export function loadNativeAddon(): AddonLoad {
   if (loaded) return loaded;

@@ -2,7 +2,7 @@
 // addon was built and loaded, and nobody turned them off (--no-native, `native: false`). The switch
 // can be flipped within one process, so the bench and the tests compare both paths in one run.
 import * as tf from '@tensorflow/tfjs';
-import { loadNativeAddon } from './addon';
+import { loadNativeAddon, type OneDnnVersions } from './addon';
 import { NATIVE_ADD_MIN_SIZE, NATIVE_KERNEL_NAMES, registerNativeKernels } from './kernels';
 
 let enabled = false;
@@ -23,6 +23,20 @@ export function enableNativeKernels(threads?: number): NativeEnable {
   }
   enabled = true;
   return { ok: true, label };
+}
+
+/**
+ * The oneDNN the native kernels were built against and loaded, without turning them on (for
+ * `gridmix doctor` and the run's record), or why there are none.
+ */
+export function nativeKernelsVersion(): ({ ok: true } & OneDnnVersions) | { ok: false; reason: string } {
+  const load = loadNativeAddon();
+  if (!load.addon) return { ok: false, reason: load.reason };
+  try {
+    return { ok: true, ...load.addon.versions() };
+  } catch (err) {
+    return { ok: false, reason: `native kernels failed to report their oneDNN version: ${err instanceof Error ? err.message : String(err)}` };
+  }
 }
 
 export function disableNativeKernels(): void {

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { nativeKernelsActive } from '../native';
 import { nativeBatchNormInfer, nativeBatchNormTrain } from '../native/ops';
 import { channelMean } from './channel-mean';
+import { tensorflowGradientsActive } from '../tensorflow-kernels';
 
 export interface BatchNormResult {
   y: tf.Tensor4D;
@@ -20,12 +21,20 @@ export interface BatchNormResult {
  * dx = dy' * a, da = sum(dy' * x), db = sum(dy'), with dy' = dy masked by the ReLU.
  */
 function channelAffine(x: tf.Tensor4D, a: tf.Tensor1D, b: tf.Tensor1D, relu = false): tf.Tensor4D {
+  if (tensorflowGradientsActive()) {
+    // TensorFlow broadcasts natively; its depthwise convolution is 4x slower than Mul + Add here.
+    const y = tf.add(tf.mul(x, a), b) as tf.Tensor4D;
+    return relu ? tf.relu(y) : y;
+  }
   return (relu ? channelAffineRelu : channelAffineLinear)(x, a, b);
 }
 
 /** dy masked where the ReLU that gave y was off (y > 0 exactly where its input was); dy without one. */
 function reluMasked(dy: tf.Tensor4D, y: tf.Tensor4D | undefined): tf.Tensor4D {
-  return y ? (tf.mul(dy, tf.step(y)) as tf.Tensor4D) : dy;
+  if (!y) return dy;
+  // tfjs-node's Step is a composite of IsNan, Select and Greater: a comparison and a cast are one pass each.
+  const mask = tensorflowGradientsActive() ? tf.cast(tf.greater(y, 0), 'float32') : tf.step(y);
+  return tf.mul(dy, mask) as tf.Tensor4D;
 }
 
 /** The op behind channelAffine, built once per activation rather than on every call. */

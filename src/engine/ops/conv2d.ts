@@ -11,6 +11,7 @@ import { pointwiseFilterGradient, pointwiseInputGradient } from './pointwise-con
 import { nativeKernelsActive } from '../native';
 import { nativeConv2d } from '../native/ops';
 import { addChannelBias } from './bias-add';
+import { tensorflowGradientsActive } from '../tensorflow-kernels';
 
 export interface Conv2DArgs {
   strides?: number;
@@ -34,7 +35,9 @@ export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, args: Conv2DArgs): t
   const rows = axisWindow(x.shape[1], kh, stride, args.pad);
   const cols = axisWindow(x.shape[2], kw, stride, args.pad);
   if (nativeKernelsActive()) return nativeConv2d(x, filter, rows, cols, stride, groups, args.bias);
-  const dense = denseConv(rows, cols, stride) as DenseConv;
+  const dense: DenseConv = tensorflowGradientsActive()
+    ? (xi, wi) => tf.conv2d(padOrCropSpatial(xi, rows.before, rows.after, cols.before, cols.after), wi, stride, 'valid')
+    : (denseConv(rows, cols, stride) as DenseConv);
   const y = groups === 1 ? dense(x, filter) : groupedConv(x, filter, groups, dense);
   return args.bias ? addChannelBias(y, args.bias) : y;
 }

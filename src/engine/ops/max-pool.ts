@@ -9,6 +9,7 @@ import { stridedPixels } from './strided-read';
 import { axisWindow, explicitPad, padOrCropSpatial, type AxisWindow, type Padding } from './padding';
 import { nativeKernelsActive } from '../native';
 import { nativeMaxPool } from '../native/ops';
+import { tensorflowGradientsActive } from '../tensorflow-kernels';
 
 /**
  * Max pooling. 'same' and a numeric pad both pad with -Infinity (padded cells never win), so a
@@ -18,6 +19,11 @@ export function maxPool(x: tf.Tensor4D, size: number, strides: number, pad: Padd
   const rows = axisWindow(x.shape[1], size, strides, pad);
   const cols = axisWindow(x.shape[2], size, strides, pad);
   if (nativeKernelsActive()) return nativeMaxPool(x, rows, cols, size, strides);
+  if (tensorflowGradientsActive()) {
+    // TensorFlow's MaxPoolGrad routes each gradient to the window's first maximum, as ours does.
+    const padded = rows.before + rows.after + cols.before + cols.after > 0 ? tf.pad(x, explicitPad(rows, cols), -Infinity) : x;
+    return tf.maxPool(padded as tf.Tensor4D, size, strides, 'valid');
+  }
   return maxPoolOp(rows, cols, size, strides)(x) as tf.Tensor4D;
 }
 

@@ -28,12 +28,15 @@ export function shardSizes(batchSize: number, parts: number): number[] {
 }
 
 /** Reads the mixed batch's tensors (it keeps ownership of them) and cuts them into `parts` shards. */
-export function splitMixedBatch(mixed: MixedBatch, parts: number): BatchShard[] {
+export async function splitMixedBatch(mixed: MixedBatch, parts: number): Promise<BatchShard[]> {
   const [batch, height, width, channels] = mixed.x.shape;
   const numClasses = mixed.yGlobal.shape[1];
-  const x = mixed.x.dataSync() as Float32Array;
-  const yGlobal = mixed.yGlobal.dataSync() as Float32Array;
-  const yPatch = mixed.yPatch ? Int32Array.from(mixed.yPatch.dataSync()) : undefined;
+  const [x, yGlobal, patch] = await Promise.all([
+    mixed.x.data() as Promise<Float32Array>,
+    mixed.yGlobal.data() as Promise<Float32Array>,
+    mixed.yPatch?.data(),
+  ]);
+  const yPatch = patch ? Int32Array.from(patch) : undefined;
   const cells = mixed.grid !== undefined ? mixed.grid * mixed.grid : 0;
   const pixels = height * width * channels;
   const shards: BatchShard[] = [];

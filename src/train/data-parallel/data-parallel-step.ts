@@ -14,17 +14,24 @@ import type { ReplicaPool } from './replica-pool';
  * dropout seed drawn from the run's dropout stream, so the replicas draw different masks and a
  * resumed run (which restores that stream) draws the same ones as an uninterrupted run.
  */
-export function mixAndSplit(ctx: Pick<StepContext, 'method' | 'numClasses' | 'rng' | 'dropoutRng'>, batch: StepInputs, parts: number): BatchShard[] {
-  let shards: BatchShard[] = [];
+export async function mixAndSplit(ctx: Pick<StepContext, 'method' | 'numClasses' | 'rng' | 'dropoutRng'>, batch: StepInputs, parts: number): Promise<BatchShard[]> {
+  let mixed!: MixedBatch;
   tf.tidy(() => {
-    const mixed: MixedBatch = ctx.method.mix(batch.x, batch.labels, ctx.numClasses, ctx.rng);
-    shards = splitMixedBatch(mixed, parts);
+    mixed = ctx.method.mix(batch.x, batch.labels, ctx.numClasses, ctx.rng);
+    // Kept past the tidy: they are read (awaited) below, then disposed.
+    for (const t of [mixed.x, mixed.yGlobal, mixed.yPatch]) if (t) tf.keep(t);
   });
+  let shards: BatchShard[];
+  try {
+    shards = await splitMixedBatch(mixed, parts);
+  } finally {
+    tf.dispose([mixed.x, mixed.yGlobal, ...(mixed.yPatch ? [mixed.yPatch] : [])]);
+  }
   for (const shard of shards) shard.dropoutSeed = ctx.dropoutRng.int(0x7fffffff);
   return shards;
 }
 
 export async function dataParallelStep(pool: ReplicaPool, ctx: StepContext, batch: StepInputs, lr: number): Promise<StepResult> {
-  const { loss, correct, count } = await pool.step(mixAndSplit(ctx, batch, pool.size), lr);
+  const { loss, correct, count } = await pool.step(await mixAndSplit(ctx, batch, pool.size), lr);
   return { loss, correct, count };
 }

@@ -7,14 +7,15 @@ export function totalSize(variables: readonly NamedVariable[]): number {
   return variables.reduce((n, v) => n + v.variable.size, 0);
 }
 
-/** The variables' values, concatenated. */
-export function flattenVariables(variables: readonly NamedVariable[]): Float32Array {
+/** The variables' values, concatenated (awaited reads: no backend blocks the thread). */
+export async function flattenVariables(variables: readonly NamedVariable[]): Promise<Float32Array> {
   const out = new Float32Array(totalSize(variables));
+  const values = await Promise.all(variables.map(({ variable }) => variable.data() as Promise<Float32Array>));
   let offset = 0;
-  for (const { variable } of variables) {
-    out.set(variable.dataSync() as Float32Array, offset);
-    offset += variable.size;
-  }
+  values.forEach((v) => {
+    out.set(v, offset);
+    offset += v.length;
+  });
   return out;
 }
 

@@ -151,7 +151,7 @@ export class ReplicaPool {
   /** Sends the main thread's state (a fresh model, or one restored from a checkpoint) to every replica. */
   async pushState(variables: readonly NamedVariable[]): Promise<void> {
     this.checkNames(variables);
-    const values = flattenVariables(variables);
+    const values = await flattenVariables(variables);
     await Promise.all(this.threads.map((t) => t.request({ type: 'set-state', values }, 'state-set')));
   }
 

@@ -38,14 +38,14 @@ async function handle(request: ReplicaRequest): Promise<[ReplicaReply, ArrayBuff
       ];
     }
     case 'gradients': {
-      const result = ready().gradients(request.shard);
+      const result = await ready().gradients(request.shard);
       return [{ type: 'gradients', ...result }, [result.values.buffer as ArrayBuffer]];
     }
     case 'apply':
       ready().apply(request.averaged, request.reached, request.lr);
       return [{ type: 'applied' }, []];
     case 'get-state': {
-      const values = ready().getState();
+      const values = await ready().getState();
       return [{ type: 'state', values }, [values.buffer as ArrayBuffer]];
     }
     case 'set-state':

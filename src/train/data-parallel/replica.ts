@@ -81,7 +81,7 @@ export class Replica {
     return totalSize(this.model.parameters()) + totalSize(this.model.buffers());
   }
 
-  gradients(shard: BatchShard): ShardGradients {
+  async gradients(shard: BatchShard): Promise<ShardGradients> {
     const params = this.model.parameters();
     if (shard.count === 0) {
       // A last batch smaller than the worker count: this replica sits the step out (its weight is 0).
@@ -107,19 +107,21 @@ export class Replica {
       predictions!.dispose();
       return { value, correct, grads };
     });
-    const values = new Float32Array(this.gradientLength());
-    const reached: boolean[] = [];
-    let offset = 0;
-    for (const { variable } of params) {
-      const grad = grads[variable.name];
-      reached.push(grad !== undefined);
-      if (grad) values.set(grad.dataSync() as Float32Array, offset);
-      offset += variable.size;
+    try {
+      const values = new Float32Array(this.gradientLength());
+      const reached = params.map(({ variable }) => grads[variable.name] !== undefined);
+      const read = await Promise.all(params.map(({ variable }) => grads[variable.name]?.data() as Promise<Float32Array> | undefined));
+      let offset = 0;
+      params.forEach(({ variable }, i) => {
+        if (read[i]) values.set(read[i], offset);
+        offset += variable.size;
+      });
+      values.set(await flattenVariables(this.model.buffers()), offset);
+      const [loss, count] = await Promise.all([value.data(), correct.data()]);
+      return { values, reached, loss: loss[0], correct: count[0], count: shard.count };
+    } finally {
+      tf.dispose([value, correct, grads]);
     }
-    values.set(flattenVariables(this.model.buffers()), offset);
-    const result = { values, reached, loss: value.dataSync()[0], correct: correct.dataSync()[0], count: shard.count };
-    tf.dispose([value, correct, grads]);
-    return result;
   }
 
   /** The SGD step with the averaged gradients, then the averaged batch-norm statistics (gradients() layout). */
@@ -137,7 +139,7 @@ export class Replica {
     assignFlat(this.model.buffers(), averaged, totalSize(params));
   }
 
-  getState(): Float32Array {
+  getState(): Promise<Float32Array> {
     return flattenVariables(this.stateVariables());
   }
 
