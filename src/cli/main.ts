@@ -9,6 +9,7 @@ import { registerEvalCommand } from './eval';
 import { registerReportCommand } from './report';
 import { registerPreviewCommand } from './preview';
 import { registerBenchCommand } from './bench';
+import { registerStatusCommand } from './status';
 import { registerDoctorCommand } from './doctor';
 import { registerFigureCommand } from './figure';
 import { ignoreClosedPipes } from './closed-pipe';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerDataCommand(program);
   registerPreviewCommand(program);
   registerBenchCommand(program);
+  registerStatusCommand(program);
   registerDoctorCommand(program);
   registerFigureCommand(program);
   return program;

@@ -14,9 +14,9 @@ export interface ConfigDifference {
 /**
  * Keys that say where runs go and which runs are planned, not how one run trains: a results folder
  * moved elsewhere (`output`), one more seed in `seeds`, or an edited `sweep` leave a run's numbers
- * as they were.
+ * as they were; `executor` says where runs are trained, not how.
  */
-export const KEYS_NOT_COMPARED: readonly string[] = ['output', 'seeds', 'sweep'];
+export const KEYS_NOT_COMPARED: readonly string[] = ['output', 'seeds', 'sweep', 'executor'];
 
 type Plain = Record<string, unknown>;
 

@@ -120,6 +120,49 @@ const NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
 const NAME_MAX_LENGTH = 100;
 const NAME_ERROR = `expected one folder name of up to ${NAME_MAX_LENGTH} letters, digits, ".", "_" or "-" (not "." or "..")`;
 
+export const EXECUTOR_NAMES = ['local', 'slurm'] as const;
+
+/** Slurm's --time formats: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS. */
+const SLURM_TIME = /^(\d+-\d{1,2}(:\d{1,2}){0,2}|\d+(:\d{1,2}){0,2}|UNLIMITED|INFINITE)$/;
+const slurmWord = (what: string) => z.string({ error: `expected ${what}` }).regex(/^[^\s#]+$/, { error: `expected ${what} (no spaces)` });
+
+/** `#SBATCH` settings of `--executor slurm`; every one may also come from a flag. */
+export const slurmSchema = z.strictObject({
+  partition: slurmWord('a partition name').optional(),
+  /** The time limit of each task (--time), e.g. "1-00:00:00"; a task near it checkpoints and is requeued. */
+  time: z.string().regex(SLURM_TIME, { error: 'expected a Slurm time such as 90, 4:00:00 or 1-12:00:00' }).optional(),
+  /** GPUs per task (written as --gres=gpu:N; `gres` replaces it when a type is needed, e.g. gpu:a100:1). */
+  gpus: z.number().int().min(0).optional(),
+  gres: slurmWord('a gres such as gpu:a100:1').optional(),
+  cpusPerTask: positiveInt('a number of CPUs').optional(),
+  /** Memory per task (--mem), e.g. 16G. */
+  mem: z.string().regex(/^\d+[KMGT]?$/, { error: 'expected a memory size such as 16G or 4000M' }).optional(),
+  account: slurmWord('an account name').optional(),
+  qos: slurmWord('a QOS name').optional(),
+  /** At most this many tasks of the array run at once (--array=0-K%M). */
+  maxRunning: positiveInt('a number of tasks').optional(),
+  /**
+   * Seconds before the time limit at which Slurm signals the task (--signal=B:USR1@S): the run
+   * writes its checkpoint and the task requeues itself, so a long run continues in the next slot.
+   * 0 turns this off.
+   */
+  signalSeconds: z.number().int().min(0).default(300),
+  /** More #SBATCH lines, verbatim, e.g. ["--constraint=a100", "--exclusive"]. */
+  extra: z.array(z.string().regex(/^--?[A-Za-z]/, { error: 'expected an sbatch option such as --constraint=a100' })).default([]),
+  /** Shell lines each task runs before gridmix, e.g. ["module load cuda/12.2"]. */
+  setup: z.array(z.string()).default([]),
+});
+
+/** How many runs are farmed out: `local` child processes or a `slurm` job array. */
+export const executorSchema = z.strictObject({
+  name: z.enum(EXECUTOR_NAMES, { error: `expected one of: ${EXECUTOR_NAMES.join(', ')}` }).default('local'),
+  /** local: runs at a time. */
+  jobs: positiveInt('a number of jobs').optional(),
+  /** local: GPU ids, one per job slot (CUDA_VISIBLE_DEVICES; GRIDMIX_WEBGPU_ADAPTER for webgpu). */
+  gpus: z.array(z.number().int().min(0)).min(1).optional(),
+  slurm: slurmSchema.prefault({}),
+});
+
 export const experimentSchema = z.strictObject({
   /** Experiment name: the folder under results/. */
   name: z
@@ -148,12 +191,20 @@ export const experimentSchema = z.strictObject({
   /** The experiment's folder (default results/<name>); each run goes to <output>/<run>/. */
   output: z.string().min(1).optional(),
   sweep: sweepSchema.optional(),
+  /**
+   * Where many runs go (`gridmix train` with several configs or seeds, `gridmix ablate`): put a
+   * cluster's settings in one YAML (configs/cluster/) and extend it, or pass it with --executor FILE.
+   * Not part of a run's identity: the config saved with each run leaves it out.
+   */
+  executor: executorSchema.optional(),
 });
 
 export type ExperimentConfig = z.output<typeof experimentSchema>;
 export type MethodConfig = ExperimentConfig['method'];
 export type DatasetConfig = ExperimentConfig['dataset'];
 export type TrainingConfig = ExperimentConfig['training'];
+export type ExecutorConfig = z.output<typeof executorSchema>;
+export type SlurmConfig = ExecutorConfig['slurm'];
 
 /** Where the experiment's runs go: `output`, else results/<name>. */
 export function experimentDir(config: ExperimentConfig): string {

@@ -7,10 +7,19 @@ import * as os from 'os';
 import { UserError } from '../errors';
 import { explainWriteError } from './atomic-file';
 
-interface LockOwner {
+export interface LockOwner {
   pid: number;
   host: string;
   started: string;
+  /** The Slurm task holding it ("<array job>_<task>" or the job id), when it runs under Slurm. */
+  slurmJob?: string;
+}
+
+/** This process's Slurm task, if any: Slurm runs one instance of a task at a time, on whichever node. */
+function ownSlurmJob(): string | undefined {
+  const env = process.env;
+  if (env.SLURM_ARRAY_JOB_ID && env.SLURM_ARRAY_TASK_ID) return `${env.SLURM_ARRAY_JOB_ID}_${env.SLURM_ARRAY_TASK_ID}`;
+  return env.SLURM_JOB_ID || undefined;
 }
 
 function isAlive(pid: number): boolean {
@@ -32,7 +41,7 @@ function readOwner(file: string): LockOwner | undefined {
 
 /** Takes the lock or throws a UserError naming the holder. Returns the release function. */
 export function acquireRunLock(file: string, what: string): () => void {
-  const me: LockOwner = { pid: process.pid, host: os.hostname(), started: new Date().toISOString() };
+  const me: LockOwner = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), slurmJob: ownSlurmJob() };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       fs.writeFileSync(file, JSON.stringify(me), { flag: 'wx' });
@@ -50,10 +59,25 @@ export function acquireRunLock(file: string, what: string): () => void {
     if (owner && owner.host === me.host && isAlive(owner.pid) && owner.pid !== me.pid) {
       throw new UserError(`${what} is in use by another gridmix process (pid ${owner.pid}, since ${owner.started}); lock file ${file}`);
     }
-    if (owner && owner.host !== me.host) {
+    // A requeued Slurm task may start on another node than the attempt that left the lock (killed
+    // after Slurm's KillWait): the same task cannot be running twice, so its old lock is stale.
+    const sameSlurmTask = owner?.slurmJob !== undefined && owner.slurmJob === me.slurmJob;
+    if (owner && owner.host !== me.host && !sameSlurmTask) {
       throw new UserError(`${what} is locked by gridmix on host ${owner.host} (pid ${owner.pid}); if that process is gone, delete ${file}`);
     }
     fs.rmSync(file, { force: true }); // stale: its owner died
   }
   throw new UserError(`could not take the lock ${file}`);
+}
+
+/**
+ * The live owner of a lock file on this host, or undefined when the file is absent or its owner
+ * is gone (what acquireRunLock would take over). A lock from another host is reported as live:
+ * this host cannot tell.
+ */
+export function liveLockOwner(file: string): LockOwner | undefined {
+  const owner = fs.existsSync(file) ? readOwner(file) : undefined;
+  if (!owner) return undefined;
+  if (owner.host !== os.hostname()) return owner;
+  return isAlive(owner.pid) && owner.pid !== process.pid ? owner : undefined;
 }

@@ -93,6 +93,7 @@ test('ablate: finished cells are skipped on a re-run, a cell killed mid-way is r
   await exited;
   const r = gridmix(['ablate', '--config', config, '--out', out]);
   assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /: 5 runs, 1 finished, 4 to do \(3 new, 1 to resume\)/, 'the plan first');
   assert.match(r.stdout, /grid4-p0\.8-gamma0\.15 seed 5: finished, skipped/);
   assert.match(r.stdout, /grid2-p0\.8-gamma0\.15 seed 5: resuming/);
   assert.match(r.stdout, /resuming .*grid2-p0\.8-gamma0\.15-seed5 at epoch 1, image [1-9]\d* of the epoch/);
