@@ -2,9 +2,10 @@
 // The two test suites, after `tsc` has built dist/: `npm test` runs the fast default suite,
 // `npm run test:all` (what .ci/run runs) runs every test. Which tests are "long" is decided here
 // and nowhere else: LONG names the test files the fast suite leaves out (the end-to-end runs that
-// train several models, kill and resume them, or sweep every backbone). A new test file joins the
-// fast suite by being there; it joins the long one by adding its path below. A name here that
-// matches no file is an error, so the list cannot silently go stale.
+// train several models through the command line, kill and resume them, start worker threads or
+// time benchmarks: over ~10 s of CPU each). A new test file joins the fast suite by being there; it
+// joins the long one by adding its path below. A name here that matches no file is an error, so
+// the list cannot silently go stale.
 //
 // Usage: node scripts/run-tests.js [--all] [--list] [node --test options, e.g. --test-name-pattern=...]
 // (--list prints the chosen test files, one a line, and runs nothing)
@@ -19,13 +20,9 @@ const LONG = [
   'e2e/eval-localization.test.ts',
   'e2e/faults.test.ts',
   'e2e/native-flag.test.ts',
-  'e2e/preview.test.ts',
   'e2e/resume-config.test.ts',
   'e2e/signals-and-pipes.test.ts',
   'e2e/train-report.test.ts',
-  'engine/native-kernels.test.ts',
-  'models/every-backbone.test.ts',
-  'models/torchvision-parity.test.ts',
   'train/data-parallel-cli.test.ts',
   'train/data-parallel.test.ts',
 ];

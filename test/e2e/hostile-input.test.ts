@@ -33,7 +33,7 @@ test('a name that is not one folder under results/, or too long for one, is a co
   for (const name of ['..', '.']) {
     oneLine(['train', '--config', named(`dots${name.length}.yaml`, name), '--dry-run'], /config error in .*: name: got "\.\.?"; expected one folder name .*\(not "\." or "\.\."\)/);
   }
-  oneLine(['train', '--config', named('long.yaml', 'x'.repeat(300))], /name: got "x{20,}\.\.\.; expected one folder name of up to 100/);
+  oneLine(['train', '--config', named('long.yaml', 'x'.repeat(300)), '--out', path.join(dir, 'runs')], /name: got "x{20,}\.\.\.; expected one folder name of up to 100/);
   assert.ok(!fs.existsSync(path.join(dir, '..', 'seed-0')), 'nothing was written above the results folder');
 });
 
@@ -48,19 +48,20 @@ test('an --out path over the system limits, and a YAML alias bomb: one line each
     levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
   }
   const bomb = writeConfig(dir, 'bomb.yaml', `${levels.join('\n')}\n`);
-  oneLine(['train', '--config', bomb], /config .*bomb\.yaml: Excessive alias count refused: the aliases expand to too many values/);
+  oneLine(['train', '--config', bomb, '--out', path.join(dir, 'runs')], /config .*bomb\.yaml: Excessive alias count refused: the aliases expand to too many values/);
 });
 
 test('repeated seeds, --backend and --out blamed on the flag, not on the config file', () => {
   const dir = tempDir('flags');
   const config = writeConfig(dir, 'good.yaml', GOOD);
-  oneLine(['train', '--config', config, '--seeds', '1,1'], /--seeds <list>.*lists seed 1 twice \("1,1"\); each seed is one run/);
-  oneLine(['train', '--config', writeConfig(dir, 'seeds.yaml', `${GOOD}seeds: [1, 1]\n`)], /seeds: got \[1,1\]; expected each seed once/);
-  const backend = oneLine(['train', '--config', config, '--backend', 'foo'], /^gridmix: --backend: "foo" is not allowed; use one of: auto, tensorflow, wasm, cpu$/);
+  const out = ['--out', path.join(dir, 'runs')]; // where a regression would train: never the repository's results/
+  oneLine(['train', '--config', config, ...out, '--seeds', '1,1'], /--seeds <list>.*lists seed 1 twice \("1,1"\); each seed is one run/);
+  oneLine(['train', '--config', writeConfig(dir, 'seeds.yaml', `${GOOD}seeds: [1, 1]\n`), ...out], /seeds: got \[1,1\]; expected each seed once/);
+  const backend = oneLine(['train', '--config', config, ...out, '--backend', 'foo'], /^gridmix: --backend: "foo" is not allowed; use one of: auto, tensorflow, wasm, cpu$/);
   assert.doesNotMatch(backend, /config error/);
-  const out = oneLine(['train', '--config', config, '--out', ''], /^gridmix: --out: an empty path names no folder; give a folder path$/);
-  assert.doesNotMatch(out, /config error/);
-  oneLine(['ablate', '--config', config, '--backend', 'gpu'], /^gridmix: --backend: "gpu" is not allowed/);
+  const emptyOut = oneLine(['train', '--config', config, '--out', ''], /^gridmix: --out: an empty path names no folder; give a folder path$/);
+  assert.doesNotMatch(emptyOut, /config error/);
+  oneLine(['ablate', '--config', config, ...out, '--backend', 'gpu'], /^gridmix: --backend: "gpu" is not allowed/);
   oneLine(['report', '--results', ''], /^gridmix: --results: an empty path names no folder/);
 });
 
@@ -69,11 +70,11 @@ test('messages: NaN named as NaN, plain words instead of raw schema text, each g
   const bad = (file: string, patch: string) => writeConfig(dir, file, `${GOOD}${patch}\n`.replace(/^method: .*$/m, '').replace(/^training: .*$/m, ''));
   const method = (extra: string) => `method: { name: gridmix${extra} }\ntraining: { epochs: 1, batchSize: 10 }`;
   const training = (extra: string) => `method: { name: gridmix }\ntraining: { epochs: 1, batchSize: 10${extra} }`;
-  oneLine(['train', '--config', bad('nan.yaml', method(', p: .nan'))], /method\.p: got NaN; expected a number in \(0, 1\]/);
-  const momentum = oneLine(['train', '--config', bad('momentum.yaml', training(', optimizer: { momentum: 1.5 }'))], /training\.optimizer\.momentum: got 1\.5; expected a number < 1$/);
+  oneLine(['train', '--config', bad('nan.yaml', method(', p: .nan')), '--dry-run'], /method\.p: got NaN; expected a number in \(0, 1\]/);
+  const momentum = oneLine(['train', '--config', bad('momentum.yaml', training(', optimizer: { momentum: 1.5 }')), '--dry-run'], /training\.optimizer\.momentum: got 1\.5; expected a number < 1$/);
   assert.doesNotMatch(momentum, /Too big|Too small|Invalid/);
-  oneLine(['train', '--config', bad('milestones.yaml', training(', schedule: { milestones: "x" }'))], /training\.schedule\.milestones: got "x"; expected a list$/);
-  oneLine(['train', '--config', bad('choices.yaml', method(', grid: random, gridChoices: [2, 40]'))], /method\.gridChoices: got 40; a grid cannot be finer than the 28x28 images/);
+  oneLine(['train', '--config', bad('milestones.yaml', training(', schedule: { milestones: "x" }')), '--dry-run'], /training\.schedule\.milestones: got "x"; expected a list$/);
+  oneLine(['train', '--config', bad('choices.yaml', method(', grid: random, gridChoices: [2, 40]')), '--dry-run'], /method\.gridChoices: got 40; a grid cannot be finer than the 28x28 images/);
   const twoKinds = oneLine(['eval', '--checkpoint', dir, '--test', '--localization'], /^gridmix: eval: give exactly one of --test, --imagenet-a, --localization$/);
   assert.doesNotMatch(twoKinds, /gridmix: gridmix/);
 });

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { UserError } from '../../src/errors';
-import { explainWriteError, writeFileAtomic } from '../../src/io/atomic-file';
+import { ensureDir, explainWriteError, writeFileAtomic } from '../../src/io/atomic-file';
 import { acquireRunLock } from '../../src/io/run-lock';
 
 function tempDir(): string {
@@ -57,5 +57,17 @@ test('disk full and permission errors name the path and the reason', () => {
   const full = Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
   assert.equal(explainWriteError(full, '/r/summary.json').message, 'cannot write /r/summary.json: the disk is full');
   const denied = Object.assign(new Error('EACCES'), { code: 'EACCES' });
-  assert.equal(explainWriteError(denied, '/r/x').message, 'cannot write /r/x: permission denied');
+  assert.equal(explainWriteError(denied, '/r/x').message, 'cannot write /r/x: not writable (permission denied)');
+});
+
+test('folders are made one at a time, so a refusal reads as what it is (recursive mkdir says ENOENT on a read-only filesystem)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridmix-mkdir-'));
+  const file = path.join(dir, 'a-file');
+  fs.writeFileSync(file, 'x');
+  assert.throws(() => ensureDir(path.join(file, 'sub', 'deeper')), /cannot write .*a-file\/sub\/deeper: a parent of it is not a folder/);
+  const deep = path.join(dir, 'one', 'two', 'three');
+  ensureDir(deep);
+  assert.ok(fs.statSync(deep).isDirectory());
+  ensureDir(deep); // already there: nothing to do
+  assert.throws(() => ensureDir(path.join(dir, 'x'.repeat(300), 'y')), /the path is too long/);
 });
