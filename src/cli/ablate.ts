@@ -63,7 +63,7 @@ export async function ablateCommand(options: AblateOptions): Promise<void> {
   const runs = planAblation(base, options.seeds);
   const cells = new Set(runs.map((r) => r.ablationCell)).size;
   const seeds = runs.length / cells;
-  const title = `ablation ${base.name}: ${cells} cells x ${seeds} seed(s) -> ${dir}`;
+  const title = `ablation ${base.name}: ${counted(cells, 'cell')} x ${counted(seeds, 'seed')} -> ${dir}`;
   if (executorRequested(options) || base.executor) {
     const executor = resolveExecutor([base], [options.config], options);
     const result = await executePlan({

@@ -49,7 +49,7 @@ export async function reportCommand(options: ReportOptions): Promise<Table[]> {
     const html = await buildHtmlReport({ resultsDir: options.results, tables, runs, problems, figures, generatedAt: new Date() });
     const file = path.join(options.results, 'report', 'index.html');
     writeFileAtomic(file, html);
-    log(`report: ${file} (${counted(figures.length, 'figure')}${problems.length ? `; ${counted(problems.length, 'run file')} not usable, listed there` : ''})`);
+    log(`report: ${file} (${counted(figures.length, 'figure')}${problems.length ? `; ${counted(new Set(problems.map((p) => p.dir)).size, 'run folder')} could not be read, listed there` : ''})`);
   }
   return tables;
 }

@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { loadConfig, type ConfigOverrides } from '../config/load';
 import { type ExperimentConfig } from '../config/schema';
 import { UserError } from '../errors';
+import { counted } from '../text/plural';
 import { executePlan } from '../experiments/execute-plan';
 import { planTraining, seedRunDir } from '../experiments/plan-runs';
 import { runTraining } from '../train/run';
@@ -61,7 +62,7 @@ export async function trainCommand(options: TrainOptions): Promise<Summary[]> {
   if (options.runDir || options.ablationCell) throw new UserError('--run-dir and --ablation-cell train one run: give one config and no executor flags');
   const runs = planTraining(configs, files, options.seeds);
   const executor = resolveExecutor(configs, files, options);
-  const title = `${files.length} config${files.length === 1 ? '' : 's'} x ${new Set(runs.map((r) => r.config.seed)).size} seed(s)`;
+  const title = `${counted(files.length, 'config')} x ${counted(new Set(runs.map((r) => r.config.seed)).size, 'seed')}`;
   const result = await executePlan({
     title, verb: 'train', elsewhere: '--results', jobName: `gridmix-${configs.length === 1 ? configs[0].name : 'train'}`, runs, executor,
     force: !!options.force, dryRun: !!options.dryRun, log: options.log ?? console.log,

@@ -33,7 +33,14 @@ export interface RunProblem {
 
 /** The skipped files as the run folders they belong to. */
 export function runProblems(skipped: readonly SkippedFile[]): RunProblem[] {
-  return skipped.map((s) => ({ dir: path.dirname(s.file), reason: `${path.basename(s.file)}: ${s.why}` }));
+  return skipped.map((s) => ({ dir: path.dirname(s.file), reason: problemReason(path.basename(s.file), s.why) }));
+}
+
+/** A skipped file's reason as a sentence about its run folder: "no summary.json: ...", "summary.json is empty". */
+function problemReason(name: string, why: string): string {
+  if (why.startsWith('absent: ')) return `no ${name}: ${why.slice('absent: '.length)}`;
+  if (/^(empty|unreadable|not valid JSON|not a JSON object)/.test(why)) return `${name} is ${why}`;
+  return `${name}: ${why}`;
 }
 
 type JsonRead = { ok: true; value: unknown } | { ok: false; why: string };

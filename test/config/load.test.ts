@@ -71,7 +71,7 @@ test('bad configs give one line naming the key, the value and what is allowed', 
     ['training: { batchSize: 0 }', /training\.batchSize: got 0; expected a batch size/],
     ['trainng: { epochs: 2 }', /trainng: unknown key; did you mean "training"\?/],
     ['method: { gama: 0.1 }', /method\.gama: unknown key; did you mean "gamma"\?/],
-    ['backend: gpu', /backend: got "gpu"; expected one of: auto, tensorflow, wasm, cpu/],
+    ['backend: gpu', /backend: got "gpu"; expected one of: auto, tensorflow, webgpu, wasm, cpu/],
     ['native: maybe', /native: got "maybe"; expected true or false/],
     ['native: 1', /native: got 1; expected true or false/],
   ];
@@ -137,7 +137,7 @@ test('dataset.imageSize: validated, only for the folder datasets, defaulted into
     ['{ name: cifar100, imageSize: 64 }', '', /dataset\.imageSize: cifar100 has one size \(32x32\); imageSize is for the folder datasets \(tiny-imagenet, imagenet, cub200\)$/],
     ['{ name: fashion-mnist-mini, imageSize: 28 }', '', /dataset\.imageSize: fashion-mnist-mini has one size \(28x28\)/],
     // The grid rule reads the chosen size: 16 cells do not fit an 8-pixel side.
-    ['{ name: tiny-imagenet, imageSize: 8 }', ', grid: 16', /method grid: got 16; a grid cannot be finer than the 8x8 images of tiny-imagenet/],
+    ['{ name: tiny-imagenet, imageSize: 8 }', ', grid: 16', /method\.grid: got 16; a grid cannot be finer than the 8x8 images of tiny-imagenet/],
   ];
   for (const [dataset, extra, pattern] of bad) expectUserError(() => loadConfig(write('bad', dataset, extra)), pattern);
   // A size the backbone cannot take is found before any data is read.

@@ -49,7 +49,7 @@ test('bad configs and flags: one line each', () => {
   expectOneLineError(['train', '--config', path.join(dir, 'c1.yaml')], /extends cycle/);
   expectOneLineError(['train', '--config', path.join(dir, 'missing.yaml')], /cannot read config .*missing\.yaml: no such file/);
   expectOneLineError(['train', '--config', path.join(dir, 'good.yaml'), '--epochs', 'abc'], /--epochs expects a positive integer, got "abc"/);
-  expectOneLineError(['train', '--config', path.join(dir, 'good.yaml'), '--backend', 'gpu'], /^gridmix: --backend: "gpu" is not allowed; use one of: auto, tensorflow, wasm, cpu$/);
+  expectOneLineError(['train', '--config', path.join(dir, 'good.yaml'), '--backend', 'gpu'], /^gridmix: --backend: "gpu" is not allowed; use one of: auto, tensorflow, webgpu, wasm, cpu$/);
 });
 
 test('--resume with no checkpoint, a missing dataset, and an unwritable results folder', () => {

@@ -57,7 +57,7 @@ test('repeated seeds, --backend and --out blamed on the flag, not on the config 
   const out = ['--out', path.join(dir, 'runs')]; // where a regression would train: never the repository's results/
   oneLine(['train', '--config', config, ...out, '--seeds', '1,1'], /--seeds <list>.*lists seed 1 twice \("1,1"\); each seed is one run/);
   oneLine(['train', '--config', writeConfig(dir, 'seeds.yaml', `${GOOD}seeds: [1, 1]\n`), ...out], /seeds: got \[1,1\]; expected each seed once/);
-  const backend = oneLine(['train', '--config', config, ...out, '--backend', 'foo'], /^gridmix: --backend: "foo" is not allowed; use one of: auto, tensorflow, wasm, cpu$/);
+  const backend = oneLine(['train', '--config', config, ...out, '--backend', 'foo'], /^gridmix: --backend: "foo" is not allowed; use one of: auto, tensorflow, webgpu, wasm, cpu$/);
   assert.doesNotMatch(backend, /config error/);
   const emptyOut = oneLine(['train', '--config', config, '--out', ''], /^gridmix: --out: an empty path names no folder; give a folder path$/);
   assert.doesNotMatch(emptyOut, /config error/);

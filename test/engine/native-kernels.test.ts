@@ -986,13 +986,14 @@ test('with the native kernels disabled, the ops run on the wasm-only path and ma
 
 test('enabled on the cpu backend, the switch is inert: the ops run there on their own path', (t) => withNative(t, async () => {
   assert.equal(enableNativeKernels().ok, true);
-  await useBackend('cpu');
+  // tfjs's own switch, not useBackend (whose plain 'wasm' turns the kernels off on purpose).
+  await tf.setBackend('cpu');
   assert.equal(nativeKernelsActive(), false);
   const c = CONV_CASES[0];
   const data = convData(c, 9100);
   const ours = runConv(c, data, engineConvFn(c));
   const ref = convReference(c, data.x, data.w, data.u);
-  await useBackend('wasm');
+  await tf.setBackend('wasm');
   assert.equal(nativeKernelsActive(), true, 'back on wasm, the kernels are on again');
   checkErrors(t, {
     'cpu y/f64': relativeError(ours.y, ref.y),

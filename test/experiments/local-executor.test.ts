@@ -53,7 +53,7 @@ test('--jobs 2: two child processes, each run with its log in its folder and the
   const results = path.join(dir, 'results');
   const r = gridmix(['train', '--config', ...configs, '--jobs', '2', '--results', results]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^2 configs x 1 seed\(s\): 2 runs, 0 finished, 2 to do \(2 new, 0 to resume\)$/m);
+  assert.match(r.stdout, /^2 configs x 1 seed: 2 runs, 0 finished, 2 to do \(2 new, 0 to resume\)$/m);
   assert.match(r.stdout, /local: 2 run\(s\), 2 at a time/);
   assert.match(r.stdout, /\[0\/2 done, 2 running, 0 failed\] started .*local-b\/seed-1/);
   assert.match(r.stdout, /\[2\/2 done, 0 running, 0 failed, ETA 0s\] finished .*seed-1 top-1 \d+\.\d\d/);
@@ -65,7 +65,7 @@ test('--jobs 2: two child processes, each run with its log in its folder and the
   }
   assertSameNumbers(results);
 
-  const changed = writeConfig(dir, 'b.yaml', TINY.replace('NAME', 'local-b').replace('METHOD', 'cutmix').replace('lr: 0.05', 'lr: 0.02'));
+  const changed = writeConfig(dir, 'b-changed.yaml', TINY.replace('NAME', 'local-b').replace('METHOD', 'cutmix').replace('lr: 0.05', 'lr: 0.02'));
   const again = gridmix(['train', '--config', configs[0], configs[1], '--jobs', '2', '--results', results]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /2 runs, 2 finished, 0 to do/);

@@ -37,7 +37,7 @@ async function cubTree(): Promise<string> {
   return root;
 }
 
-function writeRunFolder(dataRoot: string, seed: number, method: string): string {
+async function writeRunFolder(dataRoot: string, seed: number, method: string): Promise<string> {
   const runDir = path.join(tempFolder('cub-figure-run'), `seed-${seed}`);
   const paths = runPaths(runDir);
   fs.mkdirSync(paths.checkpointDir, { recursive: true });
@@ -47,14 +47,14 @@ function writeRunFolder(dataRoot: string, seed: number, method: string): string 
   );
   const model = createModel('resnet20', { numClasses: 2, inputSize: 224, inChannels: 3, localHead: false, seed });
   const normalization = { mean: [0.45, 0.5, 0.55], std: [0.2, 0.25, 0.3] };
-  saveCheckpoint(paths.checkpoint, { format: 1, backbone: 'resnet20', numClasses: 2, epochsDone: 1, normalization }, [...model.parameters(), ...model.buffers()]);
+  await saveCheckpoint(paths.checkpoint, { format: 1, backbone: 'resnet20', numClasses: 2, epochsDone: 1, normalization }, [...model.parameters(), ...model.buffers()]);
   model.dispose();
   return runDir;
 }
 
 test('figure attention --cam: CAM of the predicted class with the protocol\'s box and the ground-truth box, per run', async (t) => {
   const dataRoot = await cubTree();
-  const runs = [writeRunFolder(dataRoot, 1, 'baseline'), writeRunFolder(dataRoot, 2, 'cutmix')];
+  const runs = [await writeRunFolder(dataRoot, 1, 'baseline'), await writeRunFolder(dataRoot, 2, 'cutmix')];
   // Kept after the test (its path printed), to be looked at.
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gridmix-cam-figure-')), 'cam.png');
   t.diagnostic(`figure: ${out}`);

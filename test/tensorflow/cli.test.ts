@@ -114,7 +114,7 @@ async function localizationRun(): Promise<string> {
   ].join('\n'));
   const model = createModel('resnet20', { numClasses: 2, inputSize: 224, inChannels: 3, localHead: false, seed: 4 });
   const normalization = { mean: [0.45, 0.5, 0.55], std: [0.2, 0.25, 0.3] };
-  saveCheckpoint(paths.checkpoint, { format: 1, backbone: 'resnet20', numClasses: 2, normalization }, [...model.parameters(), ...model.buffers()]);
+  await saveCheckpoint(paths.checkpoint, { format: 1, backbone: 'resnet20', numClasses: 2, normalization }, [...model.parameters(), ...model.buffers()]);
   model.dispose();
   return runDir;
 }

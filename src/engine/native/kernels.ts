@@ -6,6 +6,7 @@
 // the heap, which replaces the ArrayBuffer, and a view taken before would point at freed memory.
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './addon';
+import { stridedPixels } from '../ops/strided-read';
 
 /** What the kernels need of the wasm backend (BackendWasm's public fields). */
 interface WasmBackend {
@@ -94,6 +95,18 @@ const inputShape = (g: number[]) => [g[0], g[1], g[2], g[3]];
 const outputShape = (g: number[]) => [g[0], g[4], g[5], g[6]];
 const filterShape = (g: number[]) => [g[7], g[8], g[3] / g[9], g[6]];
 const hasBias = (g: number[]) => g[18] === 1;
+
+/**
+ * An unpadded strided 1x1 convolution's filter gradient as a dense one over the pixels the stride
+ * reads. oneDNN 2.6.3's jit_1x1:avx2 backward-weights kernel (the one taken on CPUs without AVX-512)
+ * is wrong when the stride leaves rows unread (8x6 at stride 2: dw off by 29%; ResNet shortcuts on
+ * even sizes), while the forward and data-gradient kernels are right; a stride-1 1x1 is exact there.
+ */
+function stridedPointwiseAsDense(x: tf.Tensor4D, g: number[]): { x: tf.Tensor4D; geometry: number[] } | undefined {
+  const [b, , , cin, ho, wo, cout, kh, kw, groups, sh, sw, pt, pl, pb, pr, dh, dw, bias] = g;
+  if (kh !== 1 || kw !== 1 || (sh === 1 && sw === 1) || sh !== sw || pt + pl + pb + pr !== 0) return undefined;
+  return { x: stridedPixels(x, sh, 0, 0, ho, wo), geometry: [b, ho, wo, cin, ho, wo, cout, 1, 1, groups, 1, 1, 0, 0, 0, 0, dh, dw, bias] };
+}
 
 let registered = false;
 
@@ -209,10 +222,14 @@ export function registerNativeKernels(addon: NativeAddon, active: () => boolean)
       const dy = dys as tf.Tensor;
       // The input gradient stays lazy: the tape skips it for an input nobody differentiates (the images).
       const input = () => tf.engine().runKernel('GridmixConv2DBackpropInput', { dy, filter }, attrs) as tf.Tensor;
-      if (!hasBias(geometryOf(attrs))) {
-        return { x: input, filter: () => tf.engine().runKernel('GridmixConv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor };
-      }
-      const [dfilter, dbias] = tf.engine().runKernel('GridmixConv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor[];
+      const filterGradient = () => {
+        const pointwise = stridedPointwiseAsDense(x as tf.Tensor4D, geometryOf(attrs));
+        return pointwise
+          ? tf.engine().runKernel('GridmixConv2DBackpropFilter', { x: pointwise.x, dy }, { geometry: pointwise.geometry })
+          : tf.engine().runKernel('GridmixConv2DBackpropFilter', { x, dy }, attrs);
+      };
+      if (!hasBias(geometryOf(attrs))) return { x: input, filter: () => filterGradient() as tf.Tensor };
+      const [dfilter, dbias] = filterGradient() as tf.Tensor[];
       return { x: input, filter: () => dfilter, bias: () => dbias };
     },
   });

@@ -10,7 +10,9 @@ export type ReplicaRequest =
   | { type: 'apply'; averaged: Float32Array; reached: boolean[]; lr: number }
   | { type: 'get-state' }
   | { type: 'set-state'; values: Float32Array }
-  | { type: 'count-tensors' };
+  | { type: 'count-tensors' }
+  /** Free the replica and end the thread (no reply: the worker exits with code 0). */
+  | { type: 'close' };
 
 export type ReplicaReply =
   /** backend: the worker's BackendInfo.id; skipped: why a better one (e.g. the native kernels) was not taken. */

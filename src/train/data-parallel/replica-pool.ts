@@ -69,6 +69,21 @@ class ReplicaThread {
     this.failure ??= new Error(`data-parallel worker ${this.index} was stopped`);
     return this.worker.terminate();
   }
+
+  /** Asks an idle, healthy worker to end itself; one that is busy, failed or slow to exit is terminated. */
+  async close(graceMs = 5000): Promise<void> {
+    if (this.failure || this.pending) {
+      await this.terminate();
+      return;
+    }
+    this.failure = new Error(`data-parallel worker ${this.index} was stopped`);
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage({ type: 'close' } satisfies ReplicaRequest);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+    if ((await Promise.race([exited, late])) === 'late') await this.worker.terminate();
+    clearTimeout(timer);
+  }
 }
 
 export class ReplicaPool {
@@ -166,7 +181,7 @@ export class ReplicaPool {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all(this.threads.map((t) => t.terminate()));
+    await Promise.all(this.threads.map((t) => t.close()));
   }
 
   private checkNames(variables: readonly NamedVariable[]): void {

@@ -53,10 +53,20 @@ async function handle(request: ReplicaRequest): Promise<[ReplicaReply, ArrayBuff
       return [{ type: 'state-set' }, []];
     case 'count-tensors':
       return [{ type: 'tensors', numTensors: tf.memory().numTensors }, []];
+    case 'close':
+      throw new Error('replica worker: close is handled by the message loop');
   }
 }
 
 port.on('message', (request: ReplicaRequest) => {
+  if (request.type === 'close') {
+    // Ending the thread by closing its port, not by worker.terminate(): a thread stopped in the
+    // middle of the addon's or the wasm module's work could crash the whole process at exit.
+    replica?.dispose();
+    replica = undefined;
+    port.close();
+    return;
+  }
   handle(request).then(
     ([reply, transfer]) => port.postMessage(reply, transfer),
     (err: unknown) => port.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) } satisfies ReplicaReply),
