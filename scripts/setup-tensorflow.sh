@@ -42,7 +42,7 @@ if [ ! -f "$LIBTF/lib/libtensorflow_cc.so.2" ]; then
     say "downloading tensorflow-cpu==$TF_VERSION (274 MB) with pip"
     # The C library is the same in every Python version's wheel: ask for one explicitly, so that
     # the Python running pip does not matter.
-    "$PY" -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 \
+    "$PY" -m pip download --quiet --retries 1 --no-deps --only-binary=:all: --python-version 3.11 \
       --platform manylinux_2_27_x86_64 --platform manylinux2014_x86_64 \
       -d "$work" "tensorflow-cpu==$TF_VERSION" \
       || die "pip could not download tensorflow-cpu==$TF_VERSION (no index reachable?); set GRIDMIX_TENSORFLOW_WHEEL=/path/to/the.whl"

@@ -45,7 +45,7 @@ export function addExecutorFlags(command: Command): Command {
   return command
     .option('--executor <name|file>', `${EXECUTOR_NAMES.join(' | ')}, or a YAML file with an executor: block (e.g. configs/cluster/slurm-gpu.yaml)`)
     .option('--jobs <n>', 'local: runs at a time (child processes); slurm: tasks at a time (--array=...%N)', positiveIntFlag('--jobs'))
-    .option('--gpus <ids>', 'local: one GPU per job slot, e.g. 0,1 (CUDA_VISIBLE_DEVICES; GRIDMIX_WEBGPU_ADAPTER for webgpu)', gpuListFlag)
+    .option('--gpus <ids>', 'local: one GPU per job slot, e.g. 0,1 (CUDA_VISIBLE_DEVICES, for the tensorflow backend)', gpuListFlag)
     .option('--partition <name>', 'slurm: #SBATCH --partition')
     .option('--time <limit>', 'slurm: #SBATCH --time per task, e.g. 1-00:00:00 (a task near it checkpoints and requeues)')
     .option('--gpus-per-task <n>', 'slurm: #SBATCH --gres=gpu:N', nonNegativeIntFlag('--gpus-per-task'))

@@ -158,7 +158,7 @@ export const executorSchema = z.strictObject({
   name: z.enum(EXECUTOR_NAMES, { error: `expected one of: ${EXECUTOR_NAMES.join(', ')}` }).default('local'),
   /** local: runs at a time. */
   jobs: positiveInt('a number of jobs').optional(),
-  /** local: GPU ids, one per job slot (CUDA_VISIBLE_DEVICES; GRIDMIX_WEBGPU_ADAPTER for webgpu). */
+  /** local: GPU ids, one per job slot (CUDA_VISIBLE_DEVICES, for the tensorflow backend). */
   gpus: z.array(z.number().int().min(0)).min(1).optional(),
   slurm: slurmSchema.prefault({}),
 });

@@ -28,9 +28,9 @@ export interface LocalResult {
   failed: { task: TaskRecord; line: string }[];
 }
 
-/** The environment of a child on one device: tensorflow reads CUDA_VISIBLE_DEVICES, webgpu GRIDMIX_WEBGPU_ADAPTER. */
+/** The environment of a child on one device: CUDA_VISIBLE_DEVICES, which tensorflow reads (webgpu cannot be pinned yet). */
 export function deviceEnv(gpu: number | undefined): Record<string, string> {
-  return gpu === undefined ? {} : { CUDA_VISIBLE_DEVICES: String(gpu), GRIDMIX_WEBGPU_ADAPTER: String(gpu) };
+  return gpu === undefined ? {} : { CUDA_VISIBLE_DEVICES: String(gpu) };
 }
 
 function readTop1(runDir: string): string {

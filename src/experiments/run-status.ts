@@ -4,6 +4,7 @@
 // Slurm the task id and Slurm's own state.
 import * as fs from 'fs';
 import * as path from 'path';
+import { walkFolders } from '../io/folder-walk';
 import { loadConfig } from '../config/load';
 import type { ExperimentConfig } from '../config/schema';
 import { runPaths } from '../train/run-files';
@@ -35,23 +36,11 @@ export interface StatusReport {
 /** Run folders under `root`: those holding any file of the results layout. */
 function findRunFolders(root: string, depth = 3): string[] {
   const found: string[] = [];
-  const visit = (dir: string, level: number) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    if (entries.some((e) => ['config.yaml', 'summary.json', 'checkpoint'].includes(e.name))) {
-      found.push(path.resolve(dir));
-      return;
-    }
-    if (level >= depth) return;
-    for (const e of entries) {
-      if (e.isDirectory() && ![SUBMISSIONS_FOLDER, 'tables', 'report'].includes(e.name)) visit(path.join(dir, e.name), level + 1);
-    }
-  };
-  visit(root, 0);
+  walkFolders(root, depth, [SUBMISSIONS_FOLDER, 'tables', 'report'], (dir, entries) => {
+    if (!entries.some((e) => ['config.yaml', 'summary.json', 'checkpoint'].includes(e.name))) return 'descend';
+    found.push(path.resolve(dir));
+    return 'stop';
+  });
   return found;
 }
 

@@ -4,6 +4,7 @@
 // `gridmix status` can say what was planned and ask Slurm about it later.
 import * as fs from 'fs';
 import * as path from 'path';
+import { walkFolders } from '../io/folder-walk';
 import { configToYaml } from '../config/load';
 import type { ExecutorConfig } from '../config/schema';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-file';
@@ -73,30 +74,17 @@ export function saveSubmission(submission: Submission): void {
 /** Every submission under `root` (its own submissions/ and those of folders up to three levels down), oldest first. */
 export function findSubmissions(root: string, depth = 3): Submission[] {
   const found: Submission[] = [];
-  const visit = (dir: string, level: number) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (!e.isDirectory()) continue;
-      const child = path.join(dir, e.name);
-      if (e.name === SUBMISSIONS_FOLDER) {
-        for (const sub of fs.readdirSync(child, { withFileTypes: true })) {
-          const file = path.join(child, sub.name, RECORD);
-          try {
-            found.push({ dir: path.join(child, sub.name), record: JSON.parse(fs.readFileSync(file, 'utf8')) as SubmissionRecord });
-          } catch {
-            // a submission folder without a readable record (being written, or not ours): skip it
-          }
-        }
-      } else if (level < depth && e.name !== 'checkpoint' && e.name !== 'tables') {
-        visit(child, level + 1);
+  walkFolders(root, depth + 1, ['checkpoint', 'tables'], (dir, entries) => {
+    if (path.basename(dir) !== SUBMISSIONS_FOLDER) return 'descend';
+    for (const sub of entries) {
+      const file = path.join(dir, sub.name, RECORD);
+      try {
+        found.push({ dir: path.join(dir, sub.name), record: JSON.parse(fs.readFileSync(file, 'utf8')) as SubmissionRecord });
+      } catch {
+        // a submission folder without a readable record (being written, or not ours): skip it
       }
     }
-  };
-  visit(root, 0);
+    return 'stop';
+  });
   return found.sort((a, b) => a.record.created.localeCompare(b.record.created));
 }

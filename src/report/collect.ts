@@ -1,6 +1,7 @@
 // Every run under a results folder, read from the files of the results layout.
 import * as fs from 'fs';
 import * as path from 'path';
+import { walkFolders } from '../io/folder-walk';
 import YAML from 'yaml';
 import type { Summary } from '../train/run-files';
 import { counted } from '../text/plural';
@@ -117,20 +118,14 @@ function recipeOf(config: RunConfigFields): string {
 export function scanResults(root: string, depth = 3): { runs: RunRecord[]; skipped: SkippedFile[] } {
   const records: RunRecord[] = [];
   const skipped: SkippedFile[] = [];
-  const visit = (dir: string, level: number) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
+  walkFolders(root, depth, ['tables', 'checkpoint'], (dir, entries) => {
     if (entries.some((e) => e.isFile() && e.name === 'summary.json')) {
       const file = path.join(dir, 'summary.json');
       const read = readJson(file);
       const problem = read.ok ? summaryProblem(read.value) : read.why;
       if (problem !== undefined) {
         skipped.push({ file, why: problem });
-        return;
+        return 'stop';
       }
       const summary = (read as { value: Summary }).value;
       const evals: RunRecord['evals'] = {};
@@ -146,17 +141,15 @@ export function scanResults(root: string, depth = 3): { runs: RunRecord[]; skipp
       }
       const config = readRunConfig(dir);
       records.push({ dir, summary, batchSize: config.training?.batchSize ?? null, recipe: recipeOf(config), evals });
-      return;
+      return 'stop';
     }
     if (entries.some((e) => e.isFile() && e.name === 'config.yaml')) {
       const why = 'absent: the run has not finished its first epoch (or its files were removed)';
       skipped.push({ file: path.join(dir, 'summary.json'), why });
-      return;
+      return 'stop';
     }
-    if (level >= depth) return;
-    for (const e of entries) if (e.isDirectory() && e.name !== 'tables' && e.name !== 'checkpoint') visit(path.join(dir, e.name), level + 1);
-  };
-  visit(root, 0);
+    return 'descend';
+  });
   return { runs: records.sort((a, b) => a.dir.localeCompare(b.dir)), skipped: skipped.sort((a, b) => a.file.localeCompare(b.file)) };
 }
 
