@@ -1,11 +1,11 @@
 // gridmix doctor's checks: for every backend, whether it works here, what it found, and the one
 // thing to do when it does not; then what `--backend auto` would take and why. Each check loads
 // what a run would load (tfjs-node, the native addon), so "available" means a run can use it.
-import * as fs from 'fs';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, probeTensorflow, selectBackend } from '../engine/backend';
 import { loadNativeAddon, nativeBuildStatus } from '../engine/native/addon';
+import { adapterLabel, probeWebgpu, type WebgpuProbe } from '../engine/webgpu';
+import { counted } from '../text/plural';
 import { defaultCudaEnvironment, describeArchitectureSupport, probeCuda, TFJS_NODE_GPU_NEEDS, type CudaEnvironment, type CudaReport } from './cuda';
 
 export interface BackendCheck {
@@ -67,14 +67,16 @@ function tensorflowGpuCheck(cuda: CudaReport, tensorflow: Awaited<ReturnType<typ
   return { name: 'tensorflow-gpu', available: false, detail: `${why}; ${found.text}`, fix };
 }
 
-function webgpuCheck(cuda: CudaEnvironment): BackendCheck {
-  const loader = cuda.libraryDirs.map((d) => path.join(d, 'libvulkan.so.1')).find((f) => fs.existsSync(f));
-  return {
-    name: 'webgpu',
-    available: false,
-    detail: `not installed in this build of gridmix; Vulkan loader: ${loader ?? 'libvulkan.so.1 not found'}`,
-    fix: 'a gridmix with the webgpu backend, and a Vulkan driver (Debian: apt-get install libvulkan1 mesa-vulkan-drivers)',
-  };
+/** The adapters Dawn offers here (what `--backend webgpu` would run on), or why there are none. */
+function webgpuCheck(probe: WebgpuProbe): BackendCheck {
+  const vulkan = `Vulkan loader ${probe.vulkanLoader ?? 'libvulkan.so.1 not found'}, ${counted(probe.vulkanDrivers.length, 'driver manifest')}`;
+  if (probe.adapters.length === 0) {
+    const [why, fix] = (probe.reason ?? 'Dawn reports no WebGPU adapter').split('; ');
+    return { name: 'webgpu', available: false, detail: `${why}; ${vulkan}`, fix: fix ?? 'install the GPU\'s Vulkan driver' };
+  }
+  const software = probe.adapters.every((a) => a.isFallbackAdapter);
+  const note = software ? ' (correct but CPU-slow: auto passes it over, --backend webgpu takes it)' : '';
+  return { name: 'webgpu', available: true, detail: `${probe.adapters.map(adapterLabel).join('; ')}${note}; ${vulkan}` };
 }
 
 function tensorflowCpuCheck(tensorflow: Awaited<ReturnType<typeof probeTensorflow>>): BackendCheck {
@@ -113,7 +115,7 @@ export async function runDoctor(env: DoctorEnvironment = defaultDoctorEnvironmen
   const tensorflow = await probeTensorflow();
   const checks = [
     tensorflowGpuCheck(cuda, tensorflow),
-    webgpuCheck(env.cuda),
+    webgpuCheck(await probeWebgpu()),
     nativeCheck(),
     tensorflowCpuCheck(tensorflow),
     await tfjsCheck('wasm'),

@@ -74,6 +74,9 @@ function tryTensorflow(pkg: TensorflowPackage): string | undefined {
     return pkg === '@tensorflow/tfjs-node' ? 'tfjs-node not installed (scripts/setup-tensorflow.sh)' : 'tfjs-node-gpu not installed';
   }
   try {
+    // TensorFlow's C++ logging prints INFO lines (CPU features, absl) on stderr at load; warnings and
+    // errors still show. A user's own TF_CPP_MIN_LOG_LEVEL wins.
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(pkg);
     return undefined;
