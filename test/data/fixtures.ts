@@ -70,3 +70,26 @@ export async function writeJpeg(file: string, width: number, height: number, rgb
 export function classColour(label: number): [number, number, number] {
   return [(label * 60 + 20) % 256, (label * 100 + 40) % 256, (label * 150 + 90) % 256];
 }
+
+/**
+ * A CUB_200_2011 tree of two classes (64 x 48 JPEGs in each class's colour): one image per entry
+ * of `split` (1: training, 0: test), classes alternating 1, 2, 1, ...; every image's box is `box`
+ * (x, y, width, height in the original pixels). Returns the folder holding CUB_200_2011/.
+ */
+export async function writeCubTree(prefix: string, split: readonly (0 | 1)[], box: readonly [number, number, number, number]): Promise<string> {
+  const root = tempFolder(prefix);
+  const dir = path.join(root, 'CUB_200_2011');
+  const folders = ['001.Black_footed_Albatross', '002.Laysan_Albatross'];
+  const images = split.map((train, i) => {
+    const cls = (i % 2) + 1;
+    return { id: i + 1, cls, rel: `${folders[cls - 1]}/${'ab'[cls - 1]}_${i + 1}.jpg`, train };
+  });
+  for (const { cls, rel } of images) await writeJpeg(path.join(dir, 'images', rel), 64, 48, classColour(cls - 1));
+  const write = (file: string, lines: string[]) => fs.writeFileSync(path.join(dir, file), lines.join('\n') + '\n');
+  write('classes.txt', folders.map((f, i) => `${i + 1} ${f}`));
+  write('images.txt', images.map(({ id, rel }) => `${id} ${rel}`));
+  write('image_class_labels.txt', images.map(({ id, cls }) => `${id} ${cls}`));
+  write('train_test_split.txt', images.map(({ id, train }) => `${id} ${train}`));
+  write('bounding_boxes.txt', images.map(({ id }) => `${id} ${box.map((v) => v.toFixed(1)).join(' ')}`));
+  return root;
+}

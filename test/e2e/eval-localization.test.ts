@@ -11,7 +11,7 @@ import { evaluateLocalization } from '../../src/eval/localization';
 import { createModel } from '../../src/models/registry';
 import { saveCheckpoint } from '../../src/train/checkpoint';
 import { runPaths } from '../../src/train/run-files';
-import { classColour, isolateUserCache, tempFolder, writeJpeg } from '../data/fixtures';
+import { isolateUserCache, tempFolder, writeCubTree } from '../data/fixtures';
 import { useBackend } from '../helpers/backend';
 import { gridmix } from '../helpers/cli';
 
@@ -21,28 +21,7 @@ before(() => useBackend('wasm'));
 const NORMALIZATION = { mean: [0.45, 0.5, 0.55], std: [0.2, 0.25, 0.3] };
 
 /** Two classes, four training and three test images (64 x 48 JPEGs), each box the whole image. */
-async function cubTree(): Promise<string> {
-  const root = tempFolder('cub-loc');
-  const dir = path.join(root, 'CUB_200_2011');
-  const images = [
-    // id, class_id, relative path, is_training
-    [1, 1, '001.Black_footed_Albatross/a_1.jpg', 1],
-    [2, 2, '002.Laysan_Albatross/b_2.jpg', 1],
-    [3, 1, '001.Black_footed_Albatross/a_3.jpg', 1],
-    [4, 2, '002.Laysan_Albatross/b_4.jpg', 1],
-    [5, 1, '001.Black_footed_Albatross/a_5.jpg', 0],
-    [6, 2, '002.Laysan_Albatross/b_6.jpg', 0],
-    [7, 1, '001.Black_footed_Albatross/a_7.jpg', 0],
-  ] as const;
-  for (const [, cls, rel] of images) await writeJpeg(path.join(dir, 'images', rel), 64, 48, classColour(cls - 1));
-  const write = (file: string, lines: string[]) => fs.writeFileSync(path.join(dir, file), lines.join('\n') + '\n');
-  write('classes.txt', ['1 001.Black_footed_Albatross', '2 002.Laysan_Albatross']);
-  write('images.txt', images.map(([id, , rel]) => `${id} ${rel}`));
-  write('image_class_labels.txt', images.map(([id, cls]) => `${id} ${cls}`));
-  write('train_test_split.txt', images.map(([id, , , train]) => `${id} ${train}`));
-  write('bounding_boxes.txt', images.map(([id]) => `${id} 0.0 0.0 64.0 48.0`));
-  return root;
-}
+const cubTree = () => writeCubTree('cub-loc', [1, 1, 1, 1, 0, 0, 0], [0, 0, 64, 48]);
 
 /** config.yaml plus checkpoint/last.ckpt, as a finished `gridmix train` run leaves them. */
 async function writeRunFolder(dataRoot: string): Promise<string> {

@@ -12,30 +12,13 @@ import { boxIoU } from '../../src/eval/localization-box';
 import { createModel } from '../../src/models/registry';
 import { saveCheckpoint } from '../../src/train/checkpoint';
 import { runPaths } from '../../src/train/run-files';
-import { classColour, isolateUserCache, tempFolder, writeJpeg } from '../data/fixtures';
+import { isolateUserCache, tempFolder, writeCubTree } from '../data/fixtures';
 import { gridmix } from '../helpers/cli';
 
 isolateUserCache();
 
 /** Two classes, two training and two test images (64 x 48 JPEGs); each box is (8, 12) + 32 x 24 in the original pixels. */
-async function cubTree(): Promise<string> {
-  const root = tempFolder('cub-figure');
-  const dir = path.join(root, 'CUB_200_2011');
-  const images = [
-    [1, 1, '001.Black_footed_Albatross/a_1.jpg', 1],
-    [2, 2, '002.Laysan_Albatross/b_2.jpg', 1],
-    [3, 1, '001.Black_footed_Albatross/a_3.jpg', 0],
-    [4, 2, '002.Laysan_Albatross/b_4.jpg', 0],
-  ] as const;
-  for (const [, cls, rel] of images) await writeJpeg(path.join(dir, 'images', rel), 64, 48, classColour(cls - 1));
-  const write = (file: string, lines: string[]) => fs.writeFileSync(path.join(dir, file), lines.join('\n') + '\n');
-  write('classes.txt', ['1 001.Black_footed_Albatross', '2 002.Laysan_Albatross']);
-  write('images.txt', images.map(([id, , rel]) => `${id} ${rel}`));
-  write('image_class_labels.txt', images.map(([id, cls]) => `${id} ${cls}`));
-  write('train_test_split.txt', images.map(([id, , , train]) => `${id} ${train}`));
-  write('bounding_boxes.txt', images.map(([id]) => `${id} 8.0 12.0 32.0 24.0`));
-  return root;
-}
+const cubTree = () => writeCubTree('cub-figure', [1, 1, 0, 0], [8, 12, 32, 24]);
 
 async function writeRunFolder(dataRoot: string, seed: number, method: string): Promise<string> {
   const runDir = path.join(tempFolder('cub-figure-run'), `seed-${seed}`);

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { gridmix, killWhenExists, metricsWithoutTime, summaryNumbers, tempDir, writeConfig } from '../helpers/cli';
 import { tensorflowMissing } from '../helpers/tensorflow';
 import { nativeAddonMissing } from '../helpers/native';
-import { classColour, isolateUserCache, tempFolder, writeJpeg } from '../data/fixtures';
+import { isolateUserCache, tempFolder, writeCubTree } from '../data/fixtures';
 import { createModel } from '../../src/models/registry';
 import { saveCheckpoint } from '../../src/train/checkpoint';
 import { runPaths } from '../../src/train/run-files';
@@ -95,16 +95,7 @@ test('preview and bench on tensorflow', { skip }, () => {
 
 /** A CUB_200_2011 tree of two classes (64 x 48 JPEGs, boxes the whole image) and a run folder over it. */
 async function localizationRun(): Promise<string> {
-  const root = tempFolder('tf-cub');
-  const cub = path.join(root, 'CUB_200_2011');
-  const images = [[1, 1, '001.A/a_1.jpg', 1], [2, 2, '002.B/b_2.jpg', 1], [3, 1, '001.A/a_3.jpg', 0], [4, 2, '002.B/b_4.jpg', 0]] as const;
-  for (const [, cls, rel] of images) await writeJpeg(path.join(cub, 'images', rel), 64, 48, classColour(cls - 1));
-  const write = (file: string, lines: string[]) => fs.writeFileSync(path.join(cub, file), `${lines.join('\n')}\n`);
-  write('classes.txt', ['1 001.A', '2 002.B']);
-  write('images.txt', images.map(([id, , rel]) => `${id} ${rel}`));
-  write('image_class_labels.txt', images.map(([id, cls]) => `${id} ${cls}`));
-  write('train_test_split.txt', images.map(([id, , , train]) => `${id} ${train}`));
-  write('bounding_boxes.txt', images.map(([id]) => `${id} 0.0 0.0 64.0 48.0`));
+  const root = await writeCubTree('tf-cub', [1, 1, 0, 0], [0, 0, 64, 48]);
   const runDir = path.join(tempFolder('tf-cub-run'), 'seed-4');
   const paths = runPaths(runDir);
   fs.mkdirSync(paths.checkpointDir, { recursive: true });
