@@ -7,8 +7,9 @@
 #
 # What it holds: node.xz (this machine's node binary, xz-compressed), app.tar.xz (gridmix bundled
 # by esbuild into three files, the CLI and its two worker entry points, beside tfjs's wasm binaries,
-# plus the packages with native parts that cannot be bundled: `webgpu` with its dawn.node, sharp
-# with its libvips), and debs/ (the Vulkan loader, libvulkan1, for a machine that lacks it).
+# plus the packages that cannot be bundled: `webgpu` with its linux-x64 dawn.node, sharp with its
+# libvips, vega and vega-lite (ES modules with a top-level await, loaded by import()), and debs/
+# (the Vulkan loader, libvulkan1, for a machine that lacks it).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$REPO/.gpu-check
@@ -32,7 +33,7 @@ fi
 # 2. gridmix in three bundles. They sit in .gpu-check/app/cli/ so that the paths the code takes
 #    from its own folder (three levels up: the repository, for data/ and scripts/reference/; the
 #    bench's job-worker.js beside the CLI) hold there as they do in dist/.
-external=(--external:webgpu --external:sharp --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu)
+external=(--external:webgpu --external:sharp --external:vega --external:vega-lite --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu)
 bundle() { node_modules/.bin/esbuild "$1" --bundle --platform=node --target=node20 --minify --log-level=warning "${external[@]}" --outfile="$STAGE/app/cli/$2"; }
 bundle dist/src/cli/main.js main.js
 bundle dist/src/bench/job-worker.js job-worker.js
@@ -46,7 +47,7 @@ LAUNCH
 chmod +x "$STAGE/app/gridmix"
 
 # 3. The packages esbuild leaves outside, with everything they require (their production closure).
-node - "$STAGE/app/node_modules" webgpu sharp <<'JS'
+node - "$STAGE/app/node_modules" webgpu sharp vega vega-lite <<'JS'
 const fs = require('fs');
 const path = require('path');
 const [dest, ...roots] = process.argv.slice(2);
@@ -73,6 +74,9 @@ function copy(name, from) {
 }
 for (const root of roots) console.log(`prepare-gpu-check: ${root}: ${copy(root, process.cwd()) ? 'copied with its dependencies' : 'NOT INSTALLED here (that part of gpu-check will fail)'}`);
 JS
+# The webgpu package ships Dawn for every platform (~130 MB); the GPU machine needs linux-x64's alone.
+find "$STAGE/app/node_modules/webgpu/dist" -mindepth 1 -maxdepth 1 -type d ! -name linux-x64 -exec rm -rf {} +
+[ -f "$STAGE/app/node_modules/webgpu/dist/linux-x64/dawn.node" ] || { echo "prepare-gpu-check: webgpu's linux-x64 dawn.node is missing" >&2; exit 1; }
 tar -C "$STAGE" -cf - app | xz -T0 -6 >"$OUT/app.tar.xz"
 
 # 4. The Vulkan loader, for a GPU machine without one (from this machine's own apt sources).
