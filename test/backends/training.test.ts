@@ -14,7 +14,7 @@ import { Sgd } from '../../src/train/optimizer';
 import { trainStep, type StepContext } from '../../src/train/train-step';
 import { optimizerSchema } from '../../src/config/schema';
 import { metricsWithoutTime, summaryNumbers } from '../helpers/cli';
-import { forEachBackend } from '../helpers/backend';
+import { forEachBackend, useBackend } from '../helpers/backend';
 import { tinyRun } from './tiny-run';
 
 const CLASSES = 4;
@@ -64,3 +64,20 @@ forEachBackend('a run stopped mid-epoch and resumed ends with the numbers of an 
   assert.deepEqual(files(resumed.runDir), files(whole.runDir));
   for (const dir of [whole.runDir, stopped.runDir]) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+forEachBackend('the same seed gives wasm\'s first-step losses to 1e-4 relative, and a 1-epoch top-1 within 1 point of wasm\'s', async (backend, t) => {
+  const options = { trainLimit: 200, testLimit: 100, batchSize: 20, epochs: 1 } as const;
+  const here = await tinyRun({ ...options, backend });
+  assert.equal(here.error, undefined, here.error?.message);
+  await useBackend('wasm');
+  const reference = await tinyRun({ ...options, backend: 'wasm' });
+  assert.equal(reference.error, undefined, reference.error?.message);
+  for (const step of [0, 1]) {
+    const relative = Math.abs(here.losses[step] - reference.losses[step]) / Math.abs(reference.losses[step]);
+    assert.ok(relative < 1e-4, `step ${step + 1}: ${here.losses[step]} on ${backend}, ${reference.losses[step]} on wasm (relative ${relative.toExponential(2)})`);
+  }
+  const [top1, wasmTop1] = [here.summary?.top1, reference.summary?.top1];
+  assert.ok(typeof top1 === 'number' && typeof wasmTop1 === 'number', `top-1 ${top1} on ${backend}, ${wasmTop1} on wasm`);
+  assert.ok(Math.abs(top1 - wasmTop1) <= 1, `top-1 ${top1} on ${backend}, ${wasmTop1} on wasm`);
+  t.diagnostic(`${backend}: step losses ${here.losses.slice(0, 2).join(', ')} (wasm ${reference.losses.slice(0, 2).join(', ')}); top-1 ${top1} (wasm ${wasmTop1})`);
+}, { except: { wasm: 'the reference itself' } });
