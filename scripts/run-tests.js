@@ -68,12 +68,7 @@ console.log(
 );
 // Which backends the per-backend tests ran on (a listed backend that failed to start failed its
 // tests above), so the log's last lines say it.
-const backendsLine = `
-  require('./dist/test/helpers/backend').testBackendStatuses().then((statuses) => {
-    const ran = statuses.filter((s) => s.listed).map((s) => s.name + (s.detail ? ' (' + s.detail + ')' : ''));
-    const not = statuses.filter((s) => !s.listed).map((s) => s.name + ' (' + s.reason + ')');
-    console.log('backends: the per-backend tests ran on ' + ran.join(', ') + (not.length ? '; not on ' + not.join('; ') : ''));
-  });`;
-const backends = spawnSync(process.execPath, ['-e', backendsLine], { cwd: root, encoding: 'utf8' });
-process.stdout.write(backends.status === 0 ? backends.stdout.split('\n').filter((l) => l.startsWith('backends:')).join('\n') + '\n' : `backends: could not be listed (${(backends.stderr || '').trim().split('\n').pop()})\n`);
+const backends = spawnSync(process.execPath, [path.join(root, 'dist/test/helpers/list-backends.js')], { cwd: root, encoding: 'utf8' });
+const backendsLine = backends.stdout.split('\n').find((l) => l.startsWith('backends:'));
+console.log(backendsLine ?? `backends: could not be listed (${(backends.stderr || '').trim().split('\n').pop()})`);
 process.exit(run.status ?? 1);
