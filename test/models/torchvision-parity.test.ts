@@ -5,10 +5,6 @@
 // conv; this can. Opt-in (a few minutes on 2 cores): GRIDMIX_TORCH_PARITY=1 and a python3 with
 // torchvision (Debian: python3-torchvision; GRIDMIX_PYTHON picks the interpreter).
 import { before, test } from 'node:test';
-import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../src/engine/rng';
@@ -16,15 +12,11 @@ import { createModel, type BackboneName } from '../../src/models/registry';
 import { VGG_LAYERS } from '../../src/models/vgg';
 import { useBackend } from '../helpers/backend';
 import { feedsBatchNorm, seededBatch } from './model-harness';
+import { Comparison, findPython, TensorExchange } from '../helpers/torch';
 
 const REFERENCE = join(__dirname, '..', '..', '..', 'test', 'models', 'torchvision_reference.py');
 const requested = process.env.GRIDMIX_TORCH_PARITY === '1';
-/** The first Python that has torchvision: $GRIDMIX_PYTHON, python3 on the PATH, Debian's python3. */
-const python = requested
-  ? [process.env.GRIDMIX_PYTHON, 'python3', '/usr/bin/python3']
-      .filter((candidate): candidate is string => Boolean(candidate))
-      .find((candidate) => spawnSync(candidate, ['-c', 'import torchvision'], { stdio: 'ignore' }).status === 0)
-  : undefined;
+const python = requested ? findPython('torchvision') : undefined;
 const skip = !requested ? 'opt-in: GRIDMIX_TORCH_PARITY=1' : python ? false : 'no python3 with torchvision (set GRIDMIX_PYTHON)';
 
 interface ParityCase {
@@ -57,82 +49,35 @@ const GRID = 3;
  */
 const BATCH = 8;
 
-/** The worst error relative to the reference's largest magnitude (Infinity when the sizes differ). */
-function relativeError(ours: ArrayLike<number>, theirs: ArrayLike<number>): number {
-  if (ours.length !== theirs.length) return Infinity;
-  let scale = 1e-6;
-  for (let i = 0; i < theirs.length; i++) scale = Math.max(scale, Math.abs(theirs[i]));
-  let worst = 0;
-  for (let i = 0; i < theirs.length; i++) worst = Math.max(worst, Math.abs(ours[i] - theirs[i]) / scale);
-  return worst;
-}
-
-/** Our float32 against PyTorch's float64: within 2e-3, or within 3x what PyTorch's own float32 misses by. */
-const TOLERANCE = 2e-3;
-const FLOAT32_SLACK = 3;
-
-/** Compares every quantity, then fails once listing all that differ (the first mismatch alone rarely tells where). */
-class Comparison {
-  private readonly failures: string[] = [];
-
-  check(what: string, ours: ArrayLike<number>, theirs: ArrayLike<number>, torchFloat32Error: number): void {
-    const error = relativeError(ours, theirs);
-    const allowed = Math.max(TOLERANCE, FLOAT32_SLACK * torchFloat32Error);
-    if (!(error <= allowed)) {
-      this.failures.push(`${what}: relative error ${error.toExponential(2)} (PyTorch float32: ${torchFloat32Error.toExponential(2)})`);
-    }
-  }
-
-  assertAllClose(): void {
-    assert.deepEqual(this.failures, [], `differs from torchvision:\n${this.failures.join('\n')}`);
-  }
-}
-
 before(async () => {
   await useBackend('wasm');
 });
 
 for (const c of CASES) {
   const label = `${c.backbone} at ${c.inputSize} px${c.widthScale ? ` (width x${c.widthScale})` : ''}`;
-  test(`${label} computes what torchvision computes`, { skip }, () => {
-    const folder = mkdtempSync(join(tmpdir(), 'gridmix-parity-'));
+  test(`${label} computes what torchvision computes`, { skip }, async () => {
+    const exchange = new TensorExchange();
     const model = createModel(c.backbone, { numClasses: CLASSES, inputSize: c.inputSize, inChannels: 3, localHead: true, widthScale: c.widthScale, seed: 11 });
     const batch = seededBatch(new Rng(12), BATCH, c.inputSize, 3, CLASSES);
     try {
-      const files: Array<{ name: string; file: string; shape: number[] }> = [];
-      const write = (name: string, tensor: tf.Tensor) => {
-        const file = `ours-${files.length}.bin`;
-        const values = tensor.dataSync() as Float32Array;
-        writeFileSync(join(folder, file), Buffer.from(values.buffer, values.byteOffset, values.byteLength));
-        files.push({ name, file, shape: tensor.shape });
-        return files[files.length - 1];
-      };
-      for (const p of [...model.parameters(), ...model.buffers()]) write(p.name, p.variable);
-      const input = write('input', batch.x);
+      const tensors = [];
+      for (const p of [...model.parameters(), ...model.buffers()]) tensors.push(await exchange.write(p.name, p.variable));
+      const input = await exchange.write('input', batch.x);
       const featureChannels = model.architecture.features.reduce((shape, layer) => layer.outputShape(shape), model.architecture.inputShape)[2];
-      writeFileSync(
-        join(folder, 'case.json'),
-        JSON.stringify({
-          ...c,
-          numClasses: CLASSES,
-          inChannels: 3,
-          grid: GRID,
-          labels: Array.from(batch.labels.dataSync()),
-          tensors: files.filter((f) => f.name !== 'input'),
-          input,
-          mlpPoolShape: c.mlpHidden ? [7, 7, featureChannels] : undefined,
-        }),
-      );
-      const run = spawnSync(python!, [REFERENCE, folder], { encoding: 'utf8' });
-      assert.equal(run.status, 0, run.stderr);
-      const manifest = JSON.parse(readFileSync(join(folder, 'torch.json'), 'utf8')) as Record<string, { file: string; float32Error: number }>;
+      exchange.writeCase({
+        ...c,
+        numClasses: CLASSES,
+        inChannels: 3,
+        grid: GRID,
+        labels: Array.from(batch.labels.dataSync()),
+        tensors,
+        input,
+        mlpPoolShape: c.mlpHidden ? [7, 7, featureChannels] : undefined,
+      });
+      const reference = exchange.runReference(python!, REFERENCE);
       const comparison = new Comparison();
       const bufferNames = new Set(model.buffers().map((b) => b.name));
-      const compare = (key: string, ours: ArrayLike<number>) => {
-        const bytes = readFileSync(join(folder, manifest[key].file));
-        const theirs = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-        comparison.check(key, ours, theirs, manifest[key].float32Error);
-      };
+      const compare = (key: string, ours: ArrayLike<number>) => comparison.checkKey(key, ours, reference);
 
       tf.tidy(() => {
         const out = model.forward(batch.x, { training: false, grid: GRID });
@@ -156,11 +101,11 @@ for (const c of CASES) {
         }
         for (const b of model.buffers()) compare(`buffer:${b.name}`, b.variable.dataSync());
       });
-      comparison.assertAllClose();
+      comparison.assertAllClose('torchvision');
     } finally {
       model.dispose();
       tf.dispose([batch.x, batch.labels]);
-      rmSync(folder, { recursive: true, force: true });
+      exchange.dispose();
     }
   });
 }
