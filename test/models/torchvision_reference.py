@@ -8,7 +8,6 @@ logits with respect to every parameter. All in float64, and beside each, how far
 from that in float32 (relative to the largest magnitude): deep nets trained with batch statistics of a
 tiny batch amplify rounding, and the test allows us what PyTorch needs for itself.
 """
-import json
 import sys
 from pathlib import Path
 
@@ -17,6 +16,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'helpers'))
+from torch_exchange import run_reference  # noqa: E402
 
 
 def vgg_small_image(cfg, num_classes, mlp_hidden=None):
@@ -137,20 +139,5 @@ def compute(folder, case, dtype):
     return out
 
 
-def main(folder):
-    folder = Path(folder)
-    case = json.loads((folder / 'case.json').read_text())
-    exact = compute(folder, case, torch.float64)
-    single = compute(folder, case, torch.float32)
-    manifest = {}
-    for key, value in exact.items():
-        file = f'torch-{len(manifest)}.bin'
-        np.ascontiguousarray(value, dtype='<f4').tofile(folder / file)
-        scale = max(float(np.abs(value).max()), 1e-6)
-        float32_error = float(np.abs(single[key].astype(np.float64) - value).max()) / scale
-        manifest[key] = {'file': file, 'shape': list(value.shape), 'float32Error': float32_error}
-    (folder / 'torch.json').write_text(json.dumps(manifest))
-
-
 if __name__ == '__main__':
-    main(sys.argv[1])
+    run_reference(compute)

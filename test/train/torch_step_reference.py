@@ -8,7 +8,6 @@ gradient of every parameter and the running statistics after the forward; then, 
 the parameters and momentum buffers after torch.optim.SGD's step. All in float64, and beside each,
 how far PyTorch itself lands from that in float32 (relative to the largest magnitude).
 """
-import json
 import sys
 from pathlib import Path
 
@@ -16,7 +15,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'scripts' / 'reference'))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'helpers'))
 from gridmix_torch import ResNet20, gridmix_loss, mix_gridmix, sgd  # noqa: E402
+from torch_exchange import run_reference  # noqa: E402
 
 
 def to_torch(value):
@@ -79,20 +80,5 @@ def compute(folder, case, dtype):
     return out
 
 
-def main(folder):
-    folder = Path(folder)
-    case = json.loads((folder / 'case.json').read_text())
-    exact = compute(folder, case, torch.float64)
-    single = compute(folder, case, torch.float32)
-    manifest = {}
-    for key, value in exact.items():
-        file = f'torch-{len(manifest)}.bin'
-        np.ascontiguousarray(value, dtype='<f4').tofile(folder / file)
-        scale = max(float(np.abs(value).max()), 1e-6)
-        float32_error = float(np.abs(single[key].astype(np.float64) - value).max()) / scale
-        manifest[key] = {'file': file, 'shape': list(value.shape), 'float32Error': float32_error}
-    (folder / 'torch.json').write_text(json.dumps(manifest))
-
-
 if __name__ == '__main__':
-    main(sys.argv[1])
+    run_reference(compute)
