@@ -25,6 +25,7 @@ const LONG = [
   'e2e/train-report.test.ts',
   'train/data-parallel-cli.test.ts',
   'train/data-parallel.test.ts',
+  'webgpu/cli.test.ts',
 ];
 
 const root = path.resolve(__dirname, '..');

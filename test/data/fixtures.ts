@@ -93,3 +93,19 @@ export async function writeCubTree(prefix: string, split: readonly (0 | 1)[], bo
   write('bounding_boxes.txt', images.map(({ id }) => `${id} ${box.map((v) => v.toFixed(1)).join(' ')}`));
   return root;
 }
+
+/**
+ * An imagenet-a/ tree of three JPEGs (and the README.txt the real one has): n01498041 (ImageNet-A
+ * class 0, 1k index 6, not in Tiny ImageNet) and two of n01641577 (ImageNet-A 8, 1k index 30, Tiny
+ * ImageNet's sorted index 2). Returns the folder holding imagenet-a/.
+ */
+export async function writeImagenetATree(prefix = 'imagenet-a'): Promise<string> {
+  const root = tempFolder(prefix);
+  const dir = path.join(root, 'imagenet-a');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'README.txt'), 'ImageNet-A\n');
+  await writeJpeg(path.join(dir, 'n01498041', '0.000116_digital clock _ digital clock_0.865662.jpg'), 50, 30, classColour(0));
+  await writeJpeg(path.join(dir, 'n01641577', 'a.jpg'), 30, 50, classColour(1));
+  await writeJpeg(path.join(dir, 'n01641577', 'b.jpg'), 30, 30, classColour(1));
+  return root;
+}

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import type { ImageSplit } from '../../src/data/dataset';
 import { loadDataset } from '../../src/data/readers';
-import { classColour, isolateUserCache, tempFolder, writeJpeg } from './fixtures';
+import { classColour, isolateUserCache, tempFolder, writeImagenetATree, writeJpeg } from './fixtures';
 
 const cache = isolateUserCache();
 
@@ -211,20 +211,8 @@ test('cub200: an image_id missing from an index file names the file', async () =
 
 // ---- ImageNet-A ---------------------------------------------------------------------------------
 
-async function imagenetAFixture(): Promise<string> {
-  const root = tempFolder('imagenet-a');
-  const dir = path.join(root, 'imagenet-a');
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'README.txt'), 'ImageNet-A\n');
-  // n01498041: ImageNet-A 0, 1k index 6, not in Tiny ImageNet. n01641577: ImageNet-A 8, 1k 30, Tiny (sorted) 2.
-  await writeJpeg(path.join(dir, 'n01498041', '0.000116_digital clock _ digital clock_0.865662.jpg'), 50, 30, classColour(0));
-  await writeJpeg(path.join(dir, 'n01641577', 'a.jpg'), 30, 50, classColour(1));
-  await writeJpeg(path.join(dir, 'n01641577', 'b.jpg'), 30, 30, classColour(1));
-  return root;
-}
-
 test('imagenet-a for a 1000-class model: labels are indices_in_1k, README.txt is skipped', async () => {
-  const dataset = await loadDataset({ name: 'imagenet-a', root: await imagenetAFixture(), imageSize: 24 });
+  const dataset = await loadDataset({ name: 'imagenet-a', root: await writeImagenetATree(), imageSize: 24 });
   assert.equal(dataset.train.count, 0);
   assert.deepEqual([...dataset.test.labels], [6, 30, 30]);
   assert.equal(dataset.classes.length, 1000);
@@ -234,7 +222,7 @@ test('imagenet-a for a 1000-class model: labels are indices_in_1k, README.txt is
 });
 
 test('imagenet-a for a Tiny ImageNet model: only the 74 TinyImageNet-A classes, with their Tiny index', async () => {
-  const dataset = await loadDataset({ name: 'imagenet-a', root: await imagenetAFixture(), imagenetATarget: 'tiny-imagenet' });
+  const dataset = await loadDataset({ name: 'imagenet-a', root: await writeImagenetATree(), imagenetATarget: 'tiny-imagenet' });
   assert.equal(dataset.name, 'tiny-imagenet-a');
   assert.deepEqual([dataset.height, dataset.width], [64, 64]);
   assert.deepEqual([...dataset.test.labels], [2, 2]);

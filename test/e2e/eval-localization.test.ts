@@ -9,43 +9,20 @@ import * as path from 'path';
 import { loadDataset } from '../../src/data/readers';
 import { evaluateLocalization } from '../../src/eval/localization';
 import { createModel } from '../../src/models/registry';
-import { saveCheckpoint } from '../../src/train/checkpoint';
-import { runPaths } from '../../src/train/run-files';
 import { isolateUserCache, tempFolder, writeCubTree } from '../data/fixtures';
 import { useBackend } from '../helpers/backend';
 import { gridmix } from '../helpers/cli';
+import { FRESH_NORMALIZATION, writeFreshRun } from '../helpers/run-folder';
 
 isolateUserCache();
 before(() => useBackend('wasm'));
-
-const NORMALIZATION = { mean: [0.45, 0.5, 0.55], std: [0.2, 0.25, 0.3] };
 
 /** Two classes, four training and three test images (64 x 48 JPEGs), each box the whole image. */
 const cubTree = () => writeCubTree('cub-loc', [1, 1, 1, 1, 0, 0, 0], [0, 0, 64, 48]);
 
 /** config.yaml plus checkpoint/last.ckpt, as a finished `gridmix train` run leaves them. */
-async function writeRunFolder(dataRoot: string): Promise<string> {
-  const runDir = path.join(tempFolder('cub-run'), 'seed-4');
-  const paths = runPaths(runDir);
-  fs.mkdirSync(paths.checkpointDir, { recursive: true });
-  fs.writeFileSync(
-    paths.config,
-    [
-      'name: cub-localization',
-      'seed: 4',
-      'backend: wasm',
-      `dataset: { name: cub200, root: ${JSON.stringify(dataRoot)} }`,
-      'backbone: { name: resnet20 }',
-      'method: { name: baseline }',
-      'training: { epochs: 1, batchSize: 4, evalBatchSize: 2 }',
-      '',
-    ].join('\n'),
-  );
-  const model = createModel('resnet20', { numClasses: 2, inputSize: 224, inChannels: 3, localHead: false, seed: 4 });
-  await saveCheckpoint(paths.checkpoint, { format: 1, backbone: 'resnet20', numClasses: 2, normalization: NORMALIZATION }, [...model.parameters(), ...model.buffers()]);
-  model.dispose();
-  return runDir;
-}
+const writeRunFolder = (dataRoot: string) =>
+  writeFreshRun('cub-run', { name: 'cub-localization', seed: 4, backend: 'wasm', dataset: { name: 'cub200', root: dataRoot }, backbone: 'resnet20', numClasses: 2, inputSize: 224 });
 
 test('eval --localization writes eval-localization.json with the keys the report reads', async () => {
   const dataRoot = await cubTree();
@@ -69,7 +46,7 @@ test('eval --localization writes eval-localization.json with the keys the report
   assert.ok(json.top1_loc <= Math.min(json.top1_cls, json.gt_known_loc));
   const dataset = await loadDataset({ name: 'cub200', root: dataRoot });
   const model = createModel('resnet20', { numClasses: 2, inputSize: 224, inChannels: 3, localHead: false, seed: 4 });
-  const normalised = { ...dataset, ...NORMALIZATION };
+  const normalised = { ...dataset, ...FRESH_NORMALIZATION };
   const direct = await evaluateLocalization(model, normalised, { batchSize: 3 });
   assert.equal(json.images, 3);
   assert.deepEqual(

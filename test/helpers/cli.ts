@@ -1,4 +1,5 @@
 // Runs the real gridmix command line in a child process, as a user would.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -16,6 +17,13 @@ export interface CliResult {
 export function gridmix(args: string[], cwd = REPO): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** gridmix's stdout, after asserting that it exited 0 (the message holds the command and its stderr). */
+export function gridmixOk(args: string[]): string {
+  const r = gridmix(args);
+  assert.equal(r.code, 0, `gridmix ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
 }
 
 /** Starts gridmix in the background (for kill and Ctrl-C tests). */

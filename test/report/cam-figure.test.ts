@@ -9,31 +9,20 @@ import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
 import { boxIoU } from '../../src/eval/localization-box';
-import { createModel } from '../../src/models/registry';
-import { saveCheckpoint } from '../../src/train/checkpoint';
-import { runPaths } from '../../src/train/run-files';
 import { isolateUserCache, tempFolder, writeCubTree } from '../data/fixtures';
 import { gridmix } from '../helpers/cli';
+import { writeFreshRun } from '../helpers/run-folder';
 
 isolateUserCache();
 
 /** Two classes, two training and two test images (64 x 48 JPEGs); each box is (8, 12) + 32 x 24 in the original pixels. */
 const cubTree = () => writeCubTree('cub-figure', [1, 1, 0, 0], [8, 12, 32, 24]);
 
-async function writeRunFolder(dataRoot: string, seed: number, method: string): Promise<string> {
-  const runDir = path.join(tempFolder('cub-figure-run'), `seed-${seed}`);
-  const paths = runPaths(runDir);
-  fs.mkdirSync(paths.checkpointDir, { recursive: true });
-  fs.writeFileSync(
-    paths.config,
-    [`name: cub-${method}`, `seed: ${seed}`, 'backend: wasm', `dataset: { name: cub200, root: ${JSON.stringify(dataRoot)} }`, 'backbone: { name: resnet20 }', `method: { name: ${method} }`, 'training: { epochs: 1, batchSize: 2, evalBatchSize: 2 }', ''].join('\n'),
-  );
-  const model = createModel('resnet20', { numClasses: 2, inputSize: 224, inChannels: 3, localHead: false, seed });
-  const normalization = { mean: [0.45, 0.5, 0.55], std: [0.2, 0.25, 0.3] };
-  await saveCheckpoint(paths.checkpoint, { format: 1, backbone: 'resnet20', numClasses: 2, epochsDone: 1, normalization }, [...model.parameters(), ...model.buffers()]);
-  model.dispose();
-  return runDir;
-}
+const writeRunFolder = (dataRoot: string, seed: number, method: string) =>
+  writeFreshRun('cub-figure-run', {
+    name: `cub-${method}`, seed, backend: 'wasm', dataset: { name: 'cub200', root: dataRoot }, backbone: 'resnet20', method, numClasses: 2, inputSize: 224,
+    meta: { epochsDone: 1 },
+  });
 
 test('figure attention --cam: CAM of the predicted class with the protocol\'s box and the ground-truth box, per run', async (t) => {
   const dataRoot = await cubTree();

@@ -7,13 +7,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { gridmix, killWhenExists, metricsWithoutTime, summaryNumbers, tempDir, writeConfig } from '../helpers/cli';
+import { gridmixOk, killWhenExists, metricsWithoutTime, summaryNumbers, tempDir, writeConfig } from '../helpers/cli';
 import { tensorflowMissing } from '../helpers/tensorflow';
 import { nativeAddonMissing } from '../helpers/native';
-import { isolateUserCache, tempFolder, writeCubTree } from '../data/fixtures';
+import { isolateUserCache, writeCubTree } from '../data/fixtures';
+import { writeFreshRun } from '../helpers/run-folder';
 import { createModel } from '../../src/models/registry';
-import { saveCheckpoint } from '../../src/train/checkpoint';
-import { runPaths } from '../../src/train/run-files';
 import { Rng } from '../../src/engine/rng';
 import { createMixMethod } from '../../src/mix/registry';
 import { Sgd } from '../../src/train/optimizer';
@@ -32,24 +31,18 @@ method: { name: gridmix, grid: 4, p: 0.8, gamma: 0.15 }
 training: { epochs: 2, batchSize: 20, evalBatchSize: 20, checkpointMinutes: 1.0e-6, optimizer: { lr: 0.05 } }
 `;
 
-function ok(args: string[]): string {
-  const r = gridmix(args);
-  assert.equal(r.code, 0, `gridmix ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
 test('train on tensorflow; a killed and resumed run equals an uninterrupted one; eval --test follows', { skip }, async () => {
   const dir = tempDir('tf-train');
   const config = writeConfig(dir, 'tiny.yaml', TINY);
   const reference = path.join(dir, 'ref');
-  const stdout = ok(['train', '--config', config, '--out', reference]);
+  const stdout = gridmixOk(['train', '--config', config, '--out', reference]);
   assert.match(stdout, /^backend: tensorflow \(CPU\)$/m);
   const summary = JSON.parse(fs.readFileSync(path.join(reference, 'seed-3', 'summary.json'), 'utf8'));
   assert.equal(summary.backend, 'tensorflow');
   assert.deepEqual(summary.native_kernels, []);
   // The same seed on wasm gives the same first epoch's training loss (different summation orders only).
   const wasm = path.join(dir, 'wasm');
-  ok(['train', '--config', config, '--out', wasm, '--backend', 'wasm', '--epochs', '1']);
+  gridmixOk(['train', '--config', config, '--out', wasm, '--backend', 'wasm', '--epochs', '1']);
   const trainLoss = (run: string) => Number(metricsWithoutTime(path.join(run, 'seed-3', 'metrics.csv'))[1].split(',')[2]);
   const [onTf, onWasm] = [trainLoss(reference), trainLoss(wasm)];
   assert.ok(Math.abs(onTf - onWasm) <= 1e-3 * Math.abs(onWasm), `epoch-1 train loss: tensorflow ${onTf}, wasm ${onWasm}`);
@@ -57,12 +50,12 @@ test('train on tensorflow; a killed and resumed run equals an uninterrupted one;
   // Killed after its first mid-epoch checkpoint (one is written after every step), then resumed.
   const out = path.join(dir, 'run');
   await killWhenExists(['train', '--config', config, '--out', out], path.join(out, 'seed-3', 'checkpoint', 'last.ckpt'));
-  const resumed = ok(['train', '--config', config, '--out', out, '--resume']);
+  const resumed = gridmixOk(['train', '--config', config, '--out', out, '--resume']);
   assert.match(resumed, /resuming .* at epoch 1, image [1-9]\d* of the epoch/);
   assert.deepEqual(metricsWithoutTime(path.join(out, 'seed-3', 'metrics.csv')), metricsWithoutTime(path.join(reference, 'seed-3', 'metrics.csv')));
   assert.deepEqual(summaryNumbers(path.join(out, 'seed-3', 'summary.json')), summaryNumbers(path.join(reference, 'seed-3', 'summary.json')));
 
-  const evalOut = ok(['eval', '--checkpoint', path.join(reference, 'seed-3'), '--test']);
+  const evalOut = gridmixOk(['eval', '--checkpoint', path.join(reference, 'seed-3'), '--test']);
   assert.match(evalOut, /^backend: tensorflow/m);
   const evaluated = JSON.parse(fs.readFileSync(path.join(reference, 'seed-3', 'eval-test.json'), 'utf8'));
   assert.equal(evaluated.top1, summary.top1, 'eval --test repeats the run\'s last test top-1');
@@ -72,7 +65,7 @@ test('ablate on tensorflow: one run per cell plus the baseline, Table 4 written'
   const dir = tempDir('tf-ablate');
   const config = writeConfig(dir, 'abl.yaml', `${TINY.replace('epochs: 2', 'epochs: 1')}sweep: { grid: [2] }\n`);
   const out = path.join(dir, 'abl');
-  ok(['ablate', '--config', config, '--out', out]);
+  gridmixOk(['ablate', '--config', config, '--out', out]);
   for (const cell of ['grid4-p0.8-gamma0.15', 'grid2-p0.8-gamma0.15', 'baseline']) {
     const summary = JSON.parse(fs.readFileSync(path.join(out, `${cell}-seed3`, 'summary.json'), 'utf8'));
     assert.equal(summary.finished, true, cell);
@@ -83,10 +76,10 @@ test('ablate on tensorflow: one run per cell plus the baseline, Table 4 written'
 
 test('preview and bench on tensorflow', { skip }, () => {
   const dir = tempDir('tf-preview');
-  const preview = ok(['preview', '--method', 'gridmix', '--dataset', 'fashion-mnist-mini', '--count', '4', '--out', dir, '--backend', 'tensorflow']);
+  const preview = gridmixOk(['preview', '--method', 'gridmix', '--dataset', 'fashion-mnist-mini', '--count', '4', '--out', dir, '--backend', 'tensorflow']);
   assert.match(preview, /^backend: tensorflow/m);
   assert.ok(fs.existsSync(path.join(dir, 'preview.json')));
-  const lines = ok(['bench', '--backend', 'tensorflow', '--quick', '--only', 'mixing', '--batch-size', '16', '--json']).trim().split('\n').map((l) => JSON.parse(l));
+  const lines = gridmixOk(['bench', '--backend', 'tensorflow', '--quick', '--only', 'mixing', '--batch-size', '16', '--json']).trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines[0].kind, 'environment');
   assert.equal(lines[0].backend, 'tensorflow');
   const step = lines.find((r) => r.kind === 'train-step');
@@ -96,23 +89,12 @@ test('preview and bench on tensorflow', { skip }, () => {
 /** A CUB_200_2011 tree of two classes (64 x 48 JPEGs, boxes the whole image) and a run folder over it. */
 async function localizationRun(): Promise<string> {
   const root = await writeCubTree('tf-cub', [1, 1, 0, 0], [0, 0, 64, 48]);
-  const runDir = path.join(tempFolder('tf-cub-run'), 'seed-4');
-  const paths = runPaths(runDir);
-  fs.mkdirSync(paths.checkpointDir, { recursive: true });
-  fs.writeFileSync(paths.config, [
-    'name: cub-tf', 'seed: 4', 'backend: tensorflow', `dataset: { name: cub200, root: ${JSON.stringify(root)} }`,
-    'backbone: { name: resnet20 }', 'method: { name: baseline }', 'training: { epochs: 1, batchSize: 2, evalBatchSize: 2 }', '',
-  ].join('\n'));
-  const model = createModel('resnet20', { numClasses: 2, inputSize: 224, inChannels: 3, localHead: false, seed: 4 });
-  const normalization = { mean: [0.45, 0.5, 0.55], std: [0.2, 0.25, 0.3] };
-  await saveCheckpoint(paths.checkpoint, { format: 1, backbone: 'resnet20', numClasses: 2, normalization }, [...model.parameters(), ...model.buffers()]);
-  model.dispose();
-  return runDir;
+  return writeFreshRun('tf-cub-run', { name: 'cub-tf', seed: 4, backend: 'tensorflow', dataset: { name: 'cub200', root }, backbone: 'resnet20', numClasses: 2, inputSize: 224 });
 }
 
 test('eval --localization on tensorflow', { skip }, async () => {
   const runDir = await localizationRun();
-  const stdout = ok(['eval', '--checkpoint', runDir, '--localization']);
+  const stdout = gridmixOk(['eval', '--checkpoint', runDir, '--localization']);
   assert.match(stdout, /^backend: tensorflow/m);
   assert.match(stdout, /localization: Top-1 Cls [\d.]+%, GT-Known Loc [\d.]+%, Top-1 Loc [\d.]+% on 2 images/);
 });
@@ -141,7 +123,7 @@ test('a training step on tensorflow: the loss falls over repeated steps and the 
 });
 
 test('bench --only engines: the resnet20 step on wasm+onednn and tensorflow in one run, and their ratio', { skip: skip || nativeAddonMissing() || false }, () => {
-  const records = ok(['bench', '--only', 'engines', '--quick', '--batch-size', '8', '--json']).trim().split('\n').map((l) => JSON.parse(l));
+  const records = gridmixOk(['bench', '--only', 'engines', '--quick', '--batch-size', '8', '--json']).trim().split('\n').map((l) => JSON.parse(l));
   const steps = records.filter((r) => r.kind === 'train-step' && r.section === 'engines');
   assert.deepEqual(steps.map((r) => r.backend), ['wasm+onednn', 'tensorflow']);
   const comparison = records.find((r) => r.kind === 'engine-comparison');
