@@ -23,6 +23,7 @@ const LONG = [
   'e2e/resume-config.test.ts',
   'e2e/signals-and-pipes.test.ts',
   'e2e/train-report.test.ts',
+  'tensorflow/cli.test.ts',
   'train/data-parallel-cli.test.ts',
   'train/data-parallel.test.ts',
   'webgpu/cli.test.ts',
